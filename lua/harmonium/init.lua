@@ -83,6 +83,17 @@ hm.typename = hm.type
 
 require('harmonium.tensor')(hm)
 
+-- Utilities Torch7 users reach for, and serialization.
+hm.class = require 'harmonium.class'
+hm.Timer = require 'harmonium.Timer'
+hm.CmdLine = require 'harmonium.CmdLine'
+do
+   local ser = require 'harmonium.serialize'
+   hm.save, hm.load = ser.save, ser.load
+   hm.savenpy, hm.loadnpy = ser.savenpy, ser.loadnpy
+   hm.serialize, hm.deserialize = ser.serialize, ser.deserialize
+end
+
 -- Sub-libraries load on first use: hm.nn, hm.optim, ...
 local lazy = {}
 setmetatable(hm, {

@@ -1,0 +1,3 @@
+-- (stub) serialization: to be written
+local M = {}
+return M
