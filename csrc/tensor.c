@@ -290,12 +290,12 @@ static size_t checked_nbytes (lua_State *L, int type, int ndim, const int64_t *s
   int d;
   for (d = 0; d < ndim; d++) {
     if (size[d] < 0)
-      luaL_error(L, "invalid size: dimension %d has negative size %lld", d + 1, (long long)size[d]);
+      luaL_error(L, "invalid size: dimension %d has negative size %I", d + 1, (lua_Integer)size[d]);
     n *= (double)size[d];
   }
   if (ndim == 0) n = 0;
   if (n * (double)elsizes[type] > 1e15)
-    luaL_error(L, "invalid size: %.0f elements is too many", n);
+    luaL_error(L, "invalid size: %f elements is too many", n);
   return (size_t)n * elsizes[type];
 }
 
@@ -435,8 +435,8 @@ static int nestedshape (lua_State *L, int idx, int64_t *size) {
 static void fillnested (lua_State *L, int idx, Tensor *t, int dim, int64_t *pos) {
   int64_t n = (int64_t)luaL_len(L, idx), i;
   if (n != t->size[dim])
-    luaL_error(L, "nested table is not rectangular: dimension %d has %lld and %lld elements",
-               dim + 1, (long long)t->size[dim], (long long)n);
+    luaL_error(L, "nested table is not rectangular: dimension %d has %I and %I elements",
+               dim + 1, (lua_Integer)t->size[dim], (lua_Integer)n);
   for (i = 1; i <= n; i++) {
     lua_geti(L, idx, i);
     if (dim == t->ndim - 1) {
