@@ -35,7 +35,7 @@ DEB_PKGS  = lua5.4 liblua5.4-dev libopenblas-dev libpng-dev zlib1g-dev libedit-d
 SAN_PKGS  = clang libclang-rt-14-dev
 BENCH_PKGS = python3-torch python3-sklearn python3-numpy
 
-.PHONY: all deps test check demo bench bench-deps install sanitize clean rock-check
+.PHONY: all deps test check demo bench bench-deps install sanitize clean rock-check rock-install
 
 all: $(CORE_SO) $(BIN)
 
@@ -105,3 +105,10 @@ rock-check: deps
 
 clean:
 	rm -rf build bin
+
+# Called by `luarocks make` (rockspec install_target) with LuaRocks's directories.
+rock-install: all
+	mkdir -p $(LIBDIR)/harmonium $(LUADIR) $(BINDIR)
+	cp $(CORE_SO) $(LIBDIR)/harmonium/core.so
+	cp -r lua/harmonium $(LUADIR)/
+	cp $(BIN) $(BINDIR)/harmonium

@@ -1,0 +1,105 @@
+--[[ make bench: Harmonium's figures beside references measured in the same run.
+
+Each line prints our figure, the reference's, and the ratio against the issue's target.
+References: raw cblas_sgemm and memcpy (in C, same data), Debian's PyTorch 1.13 through
+/usr/bin/python3 when python3-torch is installed (make bench-deps); a missing reference is
+reported as skipped.
+]]
+local hm = require 'harmonium'
+
+local out = {}
+local function report(name, ours, ref, ratio, target, unit)
+   local line
+   if ref then
+      line = string.format("%-44s ours %10.3f %-7s ref %10.3f %-7s ratio %5.2f  (target %s)",
+         name, ours, unit, ref, unit, ratio, target)
+   else
+      line = string.format("%-44s ours %10.3f %-7s ref   skipped", name, ours, unit)
+   end
+   print(line)
+   out[#out + 1] = line
+end
+
+local function clock() return hm._clock() end
+
+local function best(n, f)           -- best of n timings, in seconds
+   local b = math.huge
+   for _ = 1, n do
+      local t0 = clock(); f(); local dt = clock() - t0
+      if dt < b then b = dt end
+   end
+   return b
+end
+
+---------------------------------------------------------------- GEMM
+print("== GEMM: hm.addmm (result form) vs direct cblas_sgemm on the same data")
+hm.manualSeed(1)
+for _, s in ipairs{{100, 784, 500}, {100, 500, 2000}, {1024, 1024, 1024}} do
+   local m, k, n = s[1], s[2], s[3]
+   local a, b = hm.rand(m, k), hm.rand(k, n)
+   local c = hm.Tensor(m, n)
+   local flop = 2 * m * k * n
+   local iters = math.max(1, math.floor(2e10 / flop))
+   for _ = 1, 3 do hm.addmm(c, 0, c, 1, a, b) end
+   hm._rawsgemm(c, a, b, 3)
+   local ours, raw = math.huge, math.huge
+   for _ = 1, 5 do        -- interleave so both see the same machine state
+      ours = math.min(ours, best(1, function() for _ = 1, iters do hm.addmm(c, 0, c, 1, a, b) end end))
+      raw = math.min(raw, hm._rawsgemm(c, a, b, iters))
+   end
+   local gours, graw = flop * iters / ours / 1e9, flop * iters / raw / 1e9
+   report(string.format("addmm %dx%dx%d (GFLOP/s)", m, k, n), gours, graw, gours / graw, ">= 0.95", "GFLOP/s")
+   -- the new-tensor form too, for the record
+   local gmm = flop * iters / best(3, function() for _ = 1, iters do local _r = hm.mm(a, b) end end) / 1e9
+   report(string.format("mm (new tensor) %dx%dx%d (GFLOP/s)", m, k, n), gmm, graw, gmm / graw, "info", "GFLOP/s")
+end
+
+---------------------------------------------------------------- call overhead
+print("== Lua call overhead: a:add(b) on 10-element tensors")
+local a, b = hm.Tensor(10):fill(1), hm.Tensor(10):fill(1e-6)
+local N = 2000000
+local tadd = best(3, function() for _ = 1, N do a:add(b) end end)
+local ns = tadd / N * 1e9
+local torch_ns
+local py = io.popen("/usr/bin/python3 bench/torch_overhead.py 2>/dev/null")
+if py then
+   torch_ns = tonumber(py:read("*l") or "")
+   py:close()
+end
+report("a:add(b), 10 elements (ns/call)", ns, torch_ns, torch_ns and ns / torch_ns, "<= 0.3 of PyTorch", "ns")
+
+---------------------------------------------------------------- bandwidth
+print("== Sigmoid and Bernoulli over 10^7 floats vs memcpy of the same size")
+local n = 10000000
+local x = hm.rand(n):mul(8):add(-4)
+local y = hm.Tensor(n)
+local p = hm.rand(n)
+local bytes = n * 4
+local tm = hm._memcpybench(y, x, 5) / 5
+local gbm = bytes / tm / 1e9
+local ts = best(5, function() y:sigmoid(x) end)
+local gbs = bytes / ts / 1e9
+report("sigmoid 1e7 floats (GB/s)", gbs, gbm, gbs / gbm, ">= 0.5 of memcpy", "GB/s")
+local tb = best(5, function() y:bernoulli(p) end)
+local gbb = bytes / tb / 1e9
+report("bernoulli(p) 1e7 floats (GB/s)", gbb, gbm, gbb / gbm, ">= 0.5 of memcpy", "GB/s")
+if hm.sigmoidBernoulli then
+   local prob = hm.Tensor(n)
+   local tf = best(5, function() hm.sigmoidBernoulli(y, prob, x) end)
+   local gbf = bytes / tf / 1e9
+   report("fused sigmoid+bernoulli 1e7 floats (GB/s)", gbf, gbm, gbf / gbm, "info", "GB/s")
+end
+x, y, p = nil, nil, nil
+collectgarbage()
+
+---------------------------------------------------------------- memory
+print("== Peak RSS while allocating and dropping 10,000 tensors of 1 MB")
+local exe = arg and arg[-1] or "bin/harmonium"
+local f = io.popen(exe .. " bench/rss.lua")
+local rss = tonumber(f:read("*l") or "")
+f:close()
+if rss then
+   report("peak RSS, 10,000 x 1 MB tensors (MB)", rss, 200, rss / 200, "< 200 MB", "MB")
+else
+   print("peak RSS: the child process failed")
+end
