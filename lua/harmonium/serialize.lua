@@ -1,3 +1,600 @@
--- (stub) serialization: to be written
+--[[ Serialization: hm.save / hm.load (harmonium's own binary format), hm.serialize /
+hm.deserialize (the same format in a string) and hm.savenpy / hm.loadnpy (NumPy .npy).
+
+Format, version 1 (every integer little-endian, fixed width; DESIGN.md, "Serialization"):
+
+   header   "HMSER\0" .. uint32 version
+   value    one tag byte, then:
+      0 nil | 1 false | 2 true
+      3 integer   int64
+      4 float     double
+      5 string    int64 length, bytes
+      6 table     int64 id, int64 npairs, npairs x (key value)
+      7 ref       int64 id of a table, tensor or object written earlier
+      8 tensor    int64 id, uint8 type (0 byte, 1 long, 2 float, 3 double), uint8 ndim,
+                  ndim x int64 size, the elements row-major as raw little-endian bytes
+      9 object    int64 id, class name (int64 length, bytes), int64 npairs, pairs
+     10 sizes     a size table (t:size()): as a table, read back with its metatable
+
+Tables, tensors and objects get ids 1, 2, ... in the order they are first written, and a
+second reference to the same one is written as a ref, so shared references and cycles come
+back as one object. An id is given before the contents are written, so a cycle refers to a
+table still being filled. Views sharing one storage are written as independent tensors.
+hm.class objects are written as their class name and fields and rebuilt through
+hm.class.registry, without calling __init. Functions, coroutines and other userdata are
+refused with the key path where they were found. No Lua bytecode is ever written.
+
+Reading checks every length against the bytes that remain before it allocates, so a
+truncated or corrupt file gives a Lua error naming the offset, never a crash and never a
+giant allocation. Tensor bytes move in one memcpy (hm._tobytes / hm._frombytes in
+serialize.c). Writing goes to "<path>.tmp.<unique>", renamed over path only when complete:
+a failed save leaves the old file as it was.
+]]
+
+local core = require 'harmonium.core'
+local class = require 'harmonium.class'
+
 local M = {}
+
+local MAGIC = "HMSER\0"
+local VERSION = 1
+M.VERSION = VERSION
+
+local T_NIL, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STRING = 0, 1, 2, 3, 4, 5
+local T_TABLE, T_REF, T_TENSOR, T_OBJECT, T_SIZES = 6, 7, 8, 9, 10
+local MAXDIM = 16
+local typeNames = { [0] = "hm.ByteTensor", "hm.LongTensor", "hm.FloatTensor", "hm.DoubleTensor" }
+local elsize = { [0] = 1, 8, 4, 8 }
+
+------------------------------------------------------------------ errors
+
+-- Internal failures are tables, so the public functions can re-raise them with the prefix
+-- and the caller's position; any other error (out of memory, ...) passes through unchanged.
+local function fail(msg)
+   error({ hmmsg = msg }, 0)
+end
+
+local function rethrow(prefix, e, level)
+   if type(e) == "table" and e.hmmsg then error(prefix .. e.hmmsg, level + 1) end
+   error(e, 0)
+end
+
+local function checkpath(fname, path)
+   if type(path) ~= "string" then
+      error("bad argument #1 to '" .. fname .. "' (string expected, got " .. type(path) .. ")", 3)
+   end
+end
+
+------------------------------------------------------------------ writing
+
+-- The key path to a value, for messages: obj.modules[2].weight
+local function pathstr(path)
+   local parts = { "obj" }
+   for i, k in ipairs(path) do
+      if type(k) == "string" and k:match("^[%a_][%w_]*$") then parts[i + 1] = "." .. k
+      elseif type(k) == "string" then parts[i + 1] = string.format("[%q]", k)
+      elseif type(k) == "number" then parts[i + 1] = "[" .. tostring(k) .. "]"
+      else parts[i + 1] = "[<" .. type(k) .. " key>]" end
+   end
+   return table.concat(parts)
+end
+
+-- A writer buffers small pieces and hands them to out(s) in batches; a tensor's bytes go
+-- to out directly, so they are never copied into a bigger string.
+local function newwriter(out)
+   return { out = out, buf = {}, n = 0 }
+end
+
+local function flush(w)
+   if w.n > 0 then
+      w.out(table.concat(w.buf, "", 1, w.n))
+      w.buf, w.n = {}, 0
+   end
+end
+
+local function put(w, s)
+   local n = w.n + 1
+   w.buf[n] = s
+   w.n = n
+   if n >= 1024 then flush(w) end
+end
+
+local pack = string.pack
+local encode
+
+local function encodepairs(w, t, path)
+   local n = 0
+   for _ in next, t do n = n + 1 end
+   put(w, pack("<i8", n))
+   local depth = #path + 1
+   for k, v in next, t do
+      path[depth] = k
+      encode(w, k, path)
+      encode(w, v, path)
+   end
+   path[depth] = nil
+end
+
+encode = function(w, v, path)
+   local tv = type(v)
+   if tv == "nil" then put(w, "\0")
+   elseif tv == "boolean" then put(w, v and "\2" or "\1")
+   elseif tv == "number" then
+      if math.type(v) == "integer" then put(w, pack("<Bi8", T_INT, v))
+      else put(w, pack("<Bd", T_FLOAT, v)) end
+   elseif tv == "string" then put(w, pack("<Bs8", T_STRING, v))
+   elseif tv == "table" or (tv == "userdata" and getmetatable(v) == core._metatable) then
+      local id = w.ids[v]
+      if id then put(w, pack("<Bi8", T_REF, id)) return end
+      id = w.nextid
+      w.nextid = id + 1
+      w.ids[v] = id
+      if tv == "userdata" then
+         local ndim = v:dim()
+         local head = { pack("<Bi8BB", T_TENSOR, id, v:_typeindex(), ndim) }
+         for d = 1, ndim do head[d + 1] = pack("<i8", v:size(d)) end
+         put(w, table.concat(head))
+         flush(w)
+         w.out(core._tobytes(v))
+         return
+      end
+      local mt = getmetatable(v)
+      if mt == nil then
+         put(w, pack("<Bi8", T_TABLE, id))
+      elseif mt == core._LongStorage then
+         put(w, pack("<Bi8", T_SIZES, id))
+      elseif class.isClass(mt) then
+         put(w, pack("<Bi8s8", T_OBJECT, id, mt.__typename))
+      else
+         fail("cannot serialize a table with a metatable that is not an hm.class class (at "
+              .. pathstr(path) .. ")")
+      end
+      encodepairs(w, v, path)
+   else
+      fail("cannot serialize a " .. (tv == "userdata" and "userdata that is not a tensor" or tv)
+           .. " (at " .. pathstr(path) .. ")")
+   end
+end
+
+-- Write obj, header first, through out(s).
+local function writeall(obj, out)
+   local w = newwriter(out)
+   w.ids, w.nextid = {}, 1
+   put(w, MAGIC .. pack("<I4", VERSION))
+   encode(w, obj, {})
+   flush(w)
+end
+
+-- A name no other save in this process or a concurrent one picks.
+local counter = 0
+local function tmpname(path)
+   counter = counter + 1
+   local addr = tostring({}):match("0x(%x+)") or ""
+   return string.format("%s.tmp.%d.%s.%d", path, os.time(), addr, counter)
+end
+
+-- Write a file through produce(out): to a temporary, then renamed over path.
+local function atomicwrite(fname, path, produce)
+   local tmp = tmpname(path)
+   local f, err = io.open(tmp, "wb")
+   if not f then error(fname .. ": cannot write '" .. path .. "' (" .. tostring(err) .. ")", 3) end
+   local ok, e = pcall(produce, function(s)
+      local okw, werr = f:write(s)
+      if not okw then fail("write error on '" .. path .. "' (" .. tostring(werr) .. ")") end
+   end)
+   local okc, cerr = f:close()
+   if ok and not okc then ok, e = false, { hmmsg = "cannot close '" .. path .. "' (" .. tostring(cerr) .. ")" } end
+   if ok then
+      local okr, rerr = os.rename(tmp, path)
+      if not okr then ok, e = false, { hmmsg = "cannot rename '" .. tmp .. "' to '" .. path .. "' (" .. tostring(rerr) .. ")" } end
+   end
+   if not ok then
+      os.remove(tmp)
+      rethrow(fname .. ": ", e, 3)
+   end
+end
+
+--- hm.save(path, obj): write obj (nil, booleans, numbers, strings, tables, tensors, hm.class
+-- objects, nested in any way, shared references and cycles included) to the file path.
+-- ERRORS: path not a string; a function, coroutine or non-tensor userdata inside obj (the
+-- message names its key path); I/O failures. On error the previous file at path is untouched.
+function M.save(path, obj)
+   checkpath("save", path)
+   atomicwrite("hm.save", path, function(out) writeall(obj, out) end)
+end
+
+--- hm.serialize(obj) -> string: obj in hm.save's format
+-- ERRORS: as hm.save
+function M.serialize(obj)
+   local parts = {}
+   local ok, e = pcall(writeall, obj, function(s) parts[#parts + 1] = s end)
+   if not ok then rethrow("hm.serialize: ", e, 2) end
+   return table.concat(parts)
+end
+
+------------------------------------------------------------------ reading
+
+local unpack = string.unpack
+
+-- r: { s = data, pos = next 1-based position, len = #s, has = "file has" | "data has" }
+local function need(r, n)
+   if n < 0 or r.pos - 1 + n > r.len then
+      fail(string.format("is truncated (needed %d bytes at offset %d, %s %d)", n, r.pos - 1,
+                         r.has, r.len))
+   end
+end
+
+local function readint(r)
+   need(r, 8)
+   local v
+   v, r.pos = unpack("<i8", r.s, r.pos)
+   return v
+end
+
+local function readbyte(r)
+   need(r, 1)
+   local v = r.s:byte(r.pos)
+   r.pos = r.pos + 1
+   return v
+end
+
+local function readstring(r)
+   local at = r.pos
+   local n = readint(r)
+   if n < 0 then fail(string.format("is corrupt (negative string length at offset %d)", at - 1)) end
+   need(r, n)
+   local s = r.s:sub(r.pos, r.pos + n - 1)
+   r.pos = r.pos + n
+   return s
+end
+
+local function corrupt(r, what, at)
+   fail(string.format("is corrupt (%s at offset %d)", what, at - 1))
+end
+
+local decode
+
+local function newid(r, at)
+   local id = readint(r)
+   if id ~= r.nobj + 1 then corrupt(r, "object id " .. id .. " out of sequence", at) end
+   r.nobj = id
+   return id
+end
+
+local function decodepairs(r, t, at)
+   local n = readint(r)
+   -- each pair takes at least two tag bytes
+   if n < 0 or n > (r.len - r.pos + 1) // 2 then
+      fail(string.format("is truncated or corrupt (a table of %d entries at offset %d cannot "
+                         .. "fit in the %d bytes left)", n, at - 1, r.len - r.pos + 1))
+   end
+   for _ = 1, n do
+      local kat = r.pos
+      local k = decode(r)
+      if k == nil or k ~= k then corrupt(r, "nil or NaN table key", kat) end
+      rawset(t, k, (decode(r)))
+   end
+end
+
+decode = function(r)
+   local at = r.pos
+   local tag = readbyte(r)
+   if tag == T_NIL then return nil
+   elseif tag == T_FALSE then return false
+   elseif tag == T_TRUE then return true
+   elseif tag == T_INT then return readint(r)
+   elseif tag == T_FLOAT then
+      need(r, 8)
+      local v
+      v, r.pos = unpack("<d", r.s, r.pos)
+      return v
+   elseif tag == T_STRING then return readstring(r)
+   elseif tag == T_REF then
+      local id = readint(r)
+      if id < 1 or id > r.nobj then corrupt(r, "reference to unknown object " .. id, at) end
+      return r.objs[id]
+   elseif tag == T_TABLE or tag == T_SIZES then
+      local id = newid(r, at)
+      local t = {}
+      if tag == T_SIZES then setmetatable(t, core._LongStorage) end
+      r.objs[id] = t
+      decodepairs(r, t, at)
+      return t
+   elseif tag == T_OBJECT then
+      local id = newid(r, at)
+      local name = readstring(r)
+      local cls = class.registry[name]
+      if not cls then
+         fail("contains an object of unknown class '" .. name .. "' (load the module that "
+              .. "defines it first)")
+      end
+      local obj = setmetatable({}, cls)
+      r.objs[id] = obj
+      decodepairs(r, obj, at)
+      return obj
+   elseif tag == T_TENSOR then
+      local id = newid(r, at)
+      local ty, ndim = readbyte(r), readbyte(r)
+      if ty > 3 then corrupt(r, "tensor type " .. ty, at) end
+      if ndim > MAXDIM then corrupt(r, "tensor with " .. ndim .. " dimensions", at) end
+      local sizes, n = {}, ndim > 0 and 1 or 0
+      for d = 1, ndim do
+         local sz = readint(r)
+         if sz < 0 then corrupt(r, "negative tensor size " .. sz, at) end
+         sizes[d] = sz
+      end
+      -- element count, stopping before it overflows what the data could hold
+      local left = r.len - r.pos + 1
+      for d = 1, ndim do
+         if sizes[d] == 0 then n = 0 break end
+      end
+      if n > 0 then
+         for d = 1, ndim do
+            if n > left // sizes[d] then n = -1 break end
+            n = n * sizes[d]
+         end
+      end
+      if n < 0 or n * elsize[ty] > left then
+         fail(string.format("is truncated (a %s of size %s needs more than the %d bytes left "
+                            .. "at offset %d)", typeNames[ty], table.concat(sizes, "x"), left,
+                            r.pos - 1))
+      end
+      local t
+      t, r.pos = core._frombytes(typeNames[ty], sizes, r.s, r.pos)
+      r.objs[id] = t
+      return t
+   end
+   corrupt(r, "unknown tag " .. tag, at)
+end
+
+-- Decode a whole buffer (header, one value, nothing after).
+local function readall(s, has)
+   local r = { s = s, pos = 1, len = #s, has = has, objs = {}, nobj = 0 }
+   if #s < #MAGIC then
+      if s == MAGIC:sub(1, #s) then need(r, #MAGIC) end
+      fail("is not a harmonium file (bad magic)")
+   end
+   if s:sub(1, #MAGIC) ~= MAGIC then fail("is not a harmonium file (bad magic)") end
+   r.pos = #MAGIC + 1
+   need(r, 4)
+   local version
+   version, r.pos = unpack("<I4", s, r.pos)
+   if version ~= VERSION then
+      fail("has unsupported version " .. version .. " (this build reads version " .. VERSION .. ")")
+   end
+   local v = decode(r)
+   if r.pos <= r.len then
+      fail(string.format("is corrupt (%d bytes of trailing data at offset %d)", r.len - r.pos + 1,
+                         r.pos - 1))
+   end
+   return v
+end
+
+local function readfile(fname, path)
+   local f, err = io.open(path, "rb")
+   if not f then error(fname .. ": cannot open '" .. path .. "' (" .. tostring(err) .. ")", 3) end
+   local s, rerr = f:read("a")
+   f:close()
+   if not s then error(fname .. ": cannot read '" .. path .. "' (" .. tostring(rerr) .. ")", 3) end
+   return s
+end
+
+--- hm.load(path) -> the object hm.save wrote
+-- ERRORS: a missing or unreadable file; "not a harmonium file (bad magic)"; "unsupported
+-- version"; a truncated or corrupt file (the message names the offset); an object whose
+-- class is not defined (require its module first)
+function M.load(path)
+   checkpath("load", path)
+   local s = readfile("hm.load", path)
+   local ok, v = pcall(readall, s, "file has")
+   if not ok then rethrow("hm.load: '" .. path .. "' ", v, 2) end
+   return v
+end
+
+--- hm.deserialize(s) -> the object hm.serialize wrote into s
+-- ERRORS: as hm.load
+function M.deserialize(s)
+   if type(s) ~= "string" then
+      error("bad argument #1 to 'deserialize' (string expected, got " .. type(s) .. ")", 2)
+   end
+   local ok, v = pcall(readall, s, "data has")
+   if not ok then rethrow("hm.deserialize: data ", v, 2) end
+   return v
+end
+
+------------------------------------------------------------------ NumPy .npy
+
+local NPY_MAGIC = "\147NUMPY"
+local npyDescr = { [0] = "|u1", "<i8", "<f4", "<f8" }
+-- dtype -> {tensor type, source format for hm._frombytes, bytes per element}
+local npyTypes = {
+   ["|u1"] = { "byte", "native", 1 }, ["<u1"] = { "byte", "native", 1 },
+   ["|b1"] = { "byte", "native", 1 }, ["<i8"] = { "long", "native", 8 },
+   ["<i4"] = { "long", "i4", 4 }, ["<f4"] = { "float", "native", 4 },
+   ["<f8"] = { "double", "native", 8 },
+}
+
+--- hm.savenpy(path, t): write tensor t as a NumPy .npy file (format 1.0, or 2.0 when the
+-- header needs it), C order, dtype '|u1', '<i8', '<f4' or '<f8' by tensor type. An empty
+-- tensor with no shape is written with shape (0,).
+-- ERRORS: path not a string, t not a tensor, I/O failures (the old file stays intact)
+function M.savenpy(path, t)
+   checkpath("savenpy", path)
+   if getmetatable(t) ~= core._metatable then
+      error("bad argument #2 to 'savenpy' (tensor expected, got " .. type(t) .. ")", 2)
+   end
+   local dims = {}
+   for d = 1, t:dim() do dims[d] = tostring(t:size(d)) end
+   if #dims == 0 then dims[1] = "0" end
+   local shape = #dims == 1 and "(" .. dims[1] .. ",)" or "(" .. table.concat(dims, ", ") .. ")"
+   local dict = string.format("{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+                              npyDescr[t:_typeindex()], shape)
+   -- pad with spaces so the data start on a 64-byte boundary; the header ends with "\n"
+   local major, prefix = 1, 10
+   if #dict + 1 + prefix > 65535 then major, prefix = 2, 12 end
+   local total = prefix + #dict + 1
+   local header = dict .. string.rep(" ", (64 - total % 64) % 64) .. "\n"
+   local lenfield = major == 1 and pack("<I2", #header) or pack("<I4", #header)
+   atomicwrite("hm.savenpy", path, function(out)
+      out(NPY_MAGIC .. string.char(major, 0) .. lenfield .. header)
+      out(core._tobytes(t))
+   end)
+end
+
+-- A parser for the Python literal of the header: dicts, tuples, lists, strings, integers,
+-- True, False and None. Returns the value; fails with a message on anything else.
+local NONE = {}
+local function parseliteral(src)
+   local i = 1
+   local function ws() i = src:find("[^ \t\r\n]", i) or #src + 1 end
+   local function bad(what)
+      fail("has an unreadable header (" .. what .. " at character " .. i .. " of " .. string.format("%q", src) .. ")")
+   end
+   local value
+   local function seq(close)
+      local list = {}
+      while true do
+         ws()
+         if src:sub(i, i) == close then i = i + 1 return list end
+         list[#list + 1] = value()
+         ws()
+         local c = src:sub(i, i)
+         if c == "," then i = i + 1
+         elseif c ~= close then bad("expected ',' or '" .. close .. "'") end
+      end
+   end
+   value = function()
+      ws()
+      local c = src:sub(i, i)
+      if c == "{" then
+         i = i + 1
+         local d = {}
+         while true do
+            ws()
+            if src:sub(i, i) == "}" then i = i + 1 return d end
+            local k = value()
+            ws()
+            if src:sub(i, i) ~= ":" then bad("expected ':'") end
+            i = i + 1
+            if type(k) ~= "string" then bad("non-string key") end
+            d[k] = value()
+            ws()
+            c = src:sub(i, i)
+            if c == "," then i = i + 1 elseif c ~= "}" then bad("expected ',' or '}'") end
+         end
+      elseif c == "(" then i = i + 1 return seq(")")
+      elseif c == "[" then i = i + 1 return seq("]")
+      elseif c == "'" or c == '"' then
+         local j = i + 1
+         local parts = {}
+         while true do
+            local ch = src:sub(j, j)
+            if ch == "" then bad("unterminated string") end
+            if ch == c then break end
+            if ch == "\\" then j = j + 1 ch = src:sub(j, j) end
+            parts[#parts + 1] = ch
+            j = j + 1
+         end
+         i = j + 1
+         return table.concat(parts)
+      end
+      local num = src:match("^%-?%d+", i)
+      if num then
+         i = i + #num
+         if src:sub(i, i) == "L" then i = i + 1 end   -- Python 2 longs: 3L
+         local v = math.tointeger(tonumber(num))
+         if not v then bad("integer out of range") end
+         return v
+      end
+      for word, v in pairs({ True = true, False = false, None = NONE }) do
+         if src:sub(i, i + #word - 1) == word then i = i + #word return v end
+      end
+      bad("unexpected '" .. c .. "'")
+   end
+   local v = value()
+   ws()
+   if i <= #src then bad("trailing text") end
+   return v
+end
+
+local function readnpy(s)
+   local r = { s = s, pos = 1, len = #s, has = "file has" }
+   if #s < #NPY_MAGIC then
+      if s == NPY_MAGIC:sub(1, #s) then need(r, #NPY_MAGIC) end
+      fail("is not a .npy file (bad magic)")
+   end
+   if s:sub(1, #NPY_MAGIC) ~= NPY_MAGIC then fail("is not a .npy file (bad magic)") end
+   r.pos = #NPY_MAGIC + 1
+   local major, minor = readbyte(r), readbyte(r)
+   local hlen
+   if major == 1 then
+      need(r, 2)
+      hlen, r.pos = unpack("<I2", s, r.pos)
+   elseif major == 2 or major == 3 then
+      need(r, 4)
+      hlen, r.pos = unpack("<I4", s, r.pos)
+   else
+      fail("has unsupported .npy format version " .. major .. "." .. minor)
+   end
+   need(r, hlen)
+   local header = s:sub(r.pos, r.pos + hlen - 1)
+   r.pos = r.pos + hlen
+   local d = parseliteral(header)
+   if type(d) ~= "table" or d[1] ~= nil then fail("has a header that is not a dict") end
+   local descr, fortran, shape = d.descr, d.fortran_order, d.shape
+   if type(descr) ~= "string" then
+      fail("has an unsupported dtype (" .. (type(descr) == "table" and "structured" or tostring(descr)) .. ")")
+   end
+   if type(fortran) ~= "boolean" then fail("has no valid 'fortran_order' in its header") end
+   if type(shape) ~= "table" or shape == NONE then fail("has no valid 'shape' in its header") end
+   if descr:sub(1, 1) == "=" and pack("=i2", 1):byte() == 1 then descr = "<" .. descr:sub(2) end
+   local kind = npyTypes[descr]
+   if not kind then
+      local why = descr:sub(1, 1) == ">" and "big-endian" or "supported: <f4, <f8, |u1, <i8, <i4"
+      fail("has unsupported dtype '" .. descr .. "' (" .. why .. ")")
+   end
+   if #shape > MAXDIM then fail("has " .. #shape .. " dimensions (at most " .. MAXDIM .. ")") end
+   local sizes = {}
+   for k, v in ipairs(shape) do
+      if math.type(v) ~= "integer" or v < 0 then fail("has an invalid shape entry " .. tostring(v)) end
+      sizes[k] = v
+   end
+   if #sizes == 0 then sizes[1] = 1 end          -- a NumPy scalar: one element
+   -- bytes needed, without overflow
+   local w = kind[3]
+   local left, n = r.len - r.pos + 1, 1
+   for _, sz in ipairs(sizes) do if sz == 0 then n = 0 end end
+   if n > 0 then
+      for _, sz in ipairs(sizes) do
+         if n > left // sz then n = -1 break end
+         n = n * sz
+      end
+   end
+   if n < 0 or n * w > left then
+      fail(string.format("is truncated (needed %s bytes of data at offset %d, file has %d)",
+                         n < 0 and "more than " .. left or tostring(n * w), r.pos - 1, r.len))
+   end
+   if fortran and #sizes > 1 then
+      -- Fortran order is C order of the reversed shape; transpose back
+      local rev, perm = {}, {}
+      for k = 1, #sizes do rev[k] = sizes[#sizes + 1 - k] perm[k] = #sizes + 1 - k end
+      local t = core._frombytes(kind[1], rev, s, r.pos, kind[2])
+      return t:permute(table.unpack(perm)):contiguous()
+   end
+   return (core._frombytes(kind[1], sizes, s, r.pos, kind[2]))
+end
+
+--- hm.loadnpy(path) -> tensor: read a NumPy .npy file (format 1.0, 2.0 or 3.0; dtype '<f4'
+-- -> FloatTensor, '<f8' -> DoubleTensor, '|u1'/'|b1' -> ByteTensor, '<i8'/'<i4' -> LongTensor;
+-- C or Fortran order; a 0-d array gives a 1-element 1D tensor)
+-- ERRORS: a missing file, bad magic, an unsupported version or dtype (big-endian, object,
+-- structured, ...), an unreadable header, a truncated file
+function M.loadnpy(path)
+   checkpath("loadnpy", path)
+   local s = readfile("hm.loadnpy", path)
+   local ok, v = pcall(readnpy, s)
+   if not ok then rethrow("hm.loadnpy: '" .. path .. "' ", v, 2) end
+   return v
+end
+
 return M
