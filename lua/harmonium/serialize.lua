@@ -334,11 +334,12 @@ decode = function(r)
             n = n * sizes[d]
          end
       end
-      if n < 0 or n * elsize[ty] > left then
+      if n < 0 then
          fail(string.format("is truncated (a %s of size %s needs more than the %d bytes left "
-                            .. "at offset %d)", typeNames[ty], table.concat(sizes, "x"), left,
-                            r.pos - 1))
+                            .. "at offset %d, %s %d)", typeNames[ty], table.concat(sizes, "x"),
+                            left, r.pos - 1, r.has, r.len))
       end
+      need(r, n * elsize[ty])
       local t
       t, r.pos = core._frombytes(typeNames[ty], sizes, r.s, r.pos)
       r.objs[id] = t
