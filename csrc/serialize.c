@@ -9,6 +9,7 @@
 ** _frombytes checks the string holds every byte it needs before it allocates, so a corrupt
 ** size in a file can never ask for more memory than the file itself supplies.
 */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
@@ -90,6 +91,23 @@ static void Tensor_frombytes (Tensor *t, const char *src, int srcfmt) {
   if (!host_is_little()) swap_bytes(dst, n, hm_elsize(t->type));
 }
 
+/*
+** Tensor_widen_i4: the first 4n bytes of the contiguous long tensor t hold n little-endian
+** int32 values (as fread left them); widen them in place to int64. Walking from the end
+** reads every int32 before the int64 stores reach it.
+*/
+static void Tensor_widen_i4 (Tensor *t) {
+  int64_t i, n = Tensor_nelement(t);
+  int64_t *dp = (int64_t *)Tensor_data(t);
+  const unsigned char *b = (const unsigned char *)dp;
+  for (i = n - 1; i >= 0; i--) {
+    const unsigned char *q = b + 4 * i;
+    uint32_t u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                 (uint32_t)q[3] << 24;
+    dp[i] = (int64_t)(int32_t)u;
+  }
+}
+
 /* ===================================================================== bindings */
 
 /*
@@ -121,6 +139,41 @@ static int checktypename (lua_State *L, int arg) {
 }
 
 /*
+** Read the size table at arg into size[] and return the number of dimensions; *n gets the
+** element count, or -1 when the byte count (n x w) would exceed limit, so a corrupt size
+** never overflows and never reaches an allocation.
+*/
+static int checksizes (lua_State *L, int arg, int64_t *size, size_t w, size_t limit, int64_t *n) {
+  int ndim, d;
+  luaL_checktype(L, arg, LUA_TTABLE);
+  ndim = (int)luaL_len(L, arg);
+  if (ndim < 0 || ndim > HM_MAXDIM)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%d dimensions (at most %d)", ndim, HM_MAXDIM));
+  for (d = 0; d < ndim; d++) {
+    int isnum;
+    lua_Integer v;
+    lua_geti(L, arg, d + 1);
+    v = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    if (!isnum || v < 0)
+      luaL_argerror(L, arg, lua_pushfstring(L, "size %d is not a non-negative integer", d + 1));
+    size[d] = (int64_t)v;
+  }
+  *n = ndim == 0 ? 0 : 1;
+  for (d = 0; d < ndim; d++)
+    if (size[d] == 0) *n = 0;
+  if (*n != 0) {
+    for (d = 0; d < ndim; d++) {
+      if ((uint64_t)*n > (uint64_t)(limit / w) / (uint64_t)size[d]) { *n = -1; break; }
+      *n *= size[d];
+    }
+  }
+  return ndim;
+}
+
+static const char *const srcfmts[] = { "native", "i4", NULL };
+
+/*
 ** hm._frombytes(type, sizes, s [, pos [, srcfmt]]) -> tensor, nextpos
 ** A new contiguous tensor of the given type ('float', 'hm.FloatTensor', ...) and sizes
 ** (a table of integers; {} gives an empty tensor), filled from the bytes of s starting at the
@@ -128,47 +181,21 @@ static int checktypename (lua_State *L, int arg) {
 ** Errors when s is too short, before anything is allocated.
 */
 static int serialize_frombytes (lua_State *L) {
-  static const char *const fmts[] = { "native", "i4", NULL };
   int type = checktypename(L, 1);
-  size_t len;
-  const char *s;
-  lua_Integer pos;
-  int srcfmt, ndim, d;
-  int64_t size[HM_MAXDIM], n = 1;
-  size_t w, avail;
+  size_t len, w, avail;
+  const char *s = luaL_checklstring(L, 3, &len);
+  lua_Integer pos = luaL_optinteger(L, 4, 1);
+  int srcfmt = luaL_checkoption(L, 5, "native", srcfmts);
+  int ndim;
+  int64_t size[HM_MAXDIM], n;
   Tensor *t;
   luaL_checktype(L, 2, LUA_TTABLE);
-  s = luaL_checklstring(L, 3, &len);
-  pos = luaL_optinteger(L, 4, 1);
-  srcfmt = luaL_checkoption(L, 5, "native", fmts);
   luaL_argcheck(L, pos >= 1 && (size_t)(pos - 1) <= len, 4, "position out of range");
   if (srcfmt == SRC_INT32 && type != HM_LONG)
     luaL_argerror(L, 5, "'i4' data can only fill a long tensor");
-  ndim = (int)luaL_len(L, 2);
-  if (ndim < 0 || ndim > HM_MAXDIM)
-    luaL_argerror(L, 2, lua_pushfstring(L, "%d dimensions (at most %d)", ndim, HM_MAXDIM));
-  for (d = 0; d < ndim; d++) {
-    int isnum;
-    lua_Integer v;
-    lua_geti(L, 2, d + 1);
-    v = lua_tointegerx(L, -1, &isnum);
-    lua_pop(L, 1);
-    if (!isnum || v < 0)
-      luaL_argerror(L, 2, lua_pushfstring(L, "size %d is not a non-negative integer", d + 1));
-    size[d] = (int64_t)v;
-  }
-  /* bytes needed, without overflow: stop as soon as the product exceeds what s holds */
   w = srcfmt == SRC_INT32 ? 4 : hm_elsize(type);
   avail = len - (size_t)(pos - 1);
-  if (ndim == 0) n = 0;
-  for (d = 0; d < ndim; d++)
-    if (size[d] == 0) n = 0;
-  if (n != 0) {
-    for (d = 0; d < ndim; d++) {
-      if ((uint64_t)n > (uint64_t)(avail / w) / (uint64_t)size[d]) { n = -1; break; }
-      n *= size[d];
-    }
-  }
+  ndim = checksizes(L, 2, size, w, avail, &n);
   if (n < 0 || (size_t)n * w > avail)
     return luaL_error(L, "bad argument #3 to '_frombytes' (string too short: the tensor needs "
                       "more than the %I bytes left at position %I)", (lua_Integer)avail, pos);
@@ -176,6 +203,76 @@ static int serialize_frombytes (lua_State *L) {
   Tensor_frombytes(t, s + (pos - 1), srcfmt);
   lua_pushinteger(L, pos + (lua_Integer)((size_t)n * w));
   return 2;
+}
+
+/* The FILE * of an open Lua file handle at arg. */
+static FILE *checkfile (lua_State *L, int arg) {
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, arg, LUA_FILEHANDLE);
+  if (p->closef == NULL) luaL_argerror(L, arg, "attempt to use a closed file");
+  return p->f;
+}
+
+/*
+** hm._fwrite(file, t) -> true, or nil plus a message (as file:write)
+** Writes t's elements to an open Lua file as hm._tobytes(t) would give them, straight from
+** the tensor's memory when it is contiguous (no copy, no allocation); a view is gathered
+** into a scratch block first.
+*/
+static int serialize_fwrite (lua_State *L) {
+  FILE *f = checkfile(L, 1);
+  Tensor *t = hm_checktensor(L, 2);
+  size_t nbytes = (size_t)Tensor_nelement(t) * hm_elsize(t->type);
+  const char *p;
+  if (nbytes == 0) { lua_pushboolean(L, 1); return 1; }
+  if (Tensor_iscontiguous(t) && host_is_little()) {
+    p = (const char *)Tensor_data(t);
+  } else {
+    char *scratch = (char *)lua_newuserdatauv(L, nbytes, 0);
+    Tensor_tobytes(t, scratch);
+    p = scratch;
+  }
+  if (fwrite(p, 1, nbytes, f) != nbytes) return luaL_fileresult(L, 0, NULL);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/*
+** hm._fread(file, type, sizes [, srcfmt]) -> tensor
+** A new contiguous tensor read from the current position of an open Lua file (the inverse of
+** hm._fwrite; srcfmt 'i4' reads int32 values into a long tensor). The bytes left in a
+** seekable file are checked before the tensor is allocated.
+** ERRORS: "file too short" when the file holds fewer bytes than the tensor needs
+*/
+static int serialize_fread (lua_State *L) {
+  FILE *f = checkfile(L, 1);
+  int type = checktypename(L, 2);
+  int srcfmt = luaL_checkoption(L, 4, "native", srcfmts);
+  size_t w = srcfmt == SRC_INT32 ? 4 : hm_elsize(type), limit = (size_t)-1, nbytes, got;
+  int64_t size[HM_MAXDIM], n;
+  int ndim;
+  long cur;
+  Tensor *t;
+  if (srcfmt == SRC_INT32 && type != HM_LONG)
+    luaL_argerror(L, 4, "'i4' data can only fill a long tensor");
+  cur = ftell(f);
+  if (cur >= 0 && fseek(f, 0, SEEK_END) == 0) {
+    long end = ftell(f);
+    if (end >= cur) limit = (size_t)(end - cur);
+    fseek(f, cur, SEEK_SET);
+  }
+  ndim = checksizes(L, 3, size, w, limit, &n);
+  if (n < 0 || (size_t)n * w > limit)
+    return luaL_error(L, "bad argument #3 to '_fread' (file too short: the tensor needs more "
+                      "than the %I bytes left)", (lua_Integer)limit);
+  t = hm_newtensor(L, type, ndim, size);
+  nbytes = (size_t)n * w;
+  got = nbytes ? fread(Tensor_data(t), 1, nbytes, f) : 0;
+  if (got != nbytes)
+    return luaL_error(L, "bad argument #1 to '_fread' (file too short: read %I of %I bytes)",
+                      (lua_Integer)got, (lua_Integer)nbytes);
+  if (srcfmt == SRC_INT32) Tensor_widen_i4(t);
+  else if (!host_is_little()) swap_bytes((char *)Tensor_data(t), n, w);
+  return 1;
 }
 
 /* hm._clock() -> seconds on a monotonic clock (for hm.Timer's real time) */
@@ -200,6 +297,8 @@ static int serialize_cputime (lua_State *L) {
 static const hm_Reg serialize_funcs[] = {
   {"_tobytes", serialize_tobytes, HM_FUNCTION},
   {"_frombytes", serialize_frombytes, HM_FUNCTION},
+  {"_fwrite", serialize_fwrite, HM_FUNCTION},
+  {"_fread", serialize_fread, HM_FUNCTION},
   {"_clock", serialize_clock, HM_FUNCTION},
   {"_cputime", serialize_cputime, HM_FUNCTION},
   {NULL, NULL, 0}

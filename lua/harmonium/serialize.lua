@@ -80,9 +80,9 @@ local function pathstr(path)
 end
 
 -- A writer buffers small pieces and hands them to out(s) in batches; a tensor's bytes go
--- to out directly, so they are never copied into a bigger string.
-local function newwriter(out)
-   return { out = out, buf = {}, n = 0 }
+-- to tensor(t) directly (a file: fwrite from the tensor's memory), never into a bigger string.
+local function newwriter(out, tensor)
+   return { out = out, tensor = tensor or function(t) out(core._tobytes(t)) end, buf = {}, n = 0 }
 end
 
 local function flush(w)
@@ -135,7 +135,7 @@ encode = function(w, v, path)
          for d = 1, ndim do head[d + 1] = pack("<i8", v:size(d)) end
          put(w, table.concat(head))
          flush(w)
-         w.out(core._tobytes(v))
+         w.tensor(v)
          return
       end
       local mt = getmetatable(v)
@@ -156,9 +156,9 @@ encode = function(w, v, path)
    end
 end
 
--- Write obj, header first, through out(s).
-local function writeall(obj, out)
-   local w = newwriter(out)
+-- Write obj, header first, through out(s) and tensor(t).
+local function writeall(obj, out, tensor)
+   local w = newwriter(out, tensor)
    w.ids, w.nextid = {}, 1
    put(w, MAGIC .. pack("<I4", VERSION))
    encode(w, obj, {})
@@ -173,15 +173,16 @@ local function tmpname(path)
    return string.format("%s.tmp.%d.%s.%d", path, os.time(), addr, counter)
 end
 
--- Write a file through produce(out): to a temporary, then renamed over path.
+-- Write a file through produce(out, tensor): to a temporary, then renamed over path.
 local function atomicwrite(fname, path, produce)
    local tmp = tmpname(path)
    local f, err = io.open(tmp, "wb")
    if not f then error(fname .. ": cannot write '" .. path .. "' (" .. tostring(err) .. ")", 3) end
-   local ok, e = pcall(produce, function(s)
-      local okw, werr = f:write(s)
+   local function check(okw, werr)
       if not okw then fail("write error on '" .. path .. "' (" .. tostring(werr) .. ")") end
-   end)
+   end
+   local ok, e = pcall(produce, function(s) check(f:write(s)) end,
+                       function(t) check(core._fwrite(f, t)) end)
    local okc, cerr = f:close()
    if ok and not okc then ok, e = false, { hmmsg = "cannot close '" .. path .. "' (" .. tostring(cerr) .. ")" } end
    if ok then
@@ -200,7 +201,7 @@ end
 -- message names its key path); I/O failures. On error the previous file at path is untouched.
 function M.save(path, obj)
    checkpath("save", path)
-   atomicwrite("hm.save", path, function(out) writeall(obj, out) end)
+   atomicwrite("hm.save", path, function(out, tensor) writeall(obj, out, tensor) end)
 end
 
 --- hm.serialize(obj) -> string: obj in hm.save's format
@@ -216,11 +217,39 @@ end
 
 local unpack = string.unpack
 
--- r: { s = data, pos = next 1-based position, len = #s, has = "file has" | "data has" }
+local CHUNK = 1 << 16
+
+-- A source reads a string, or a file in chunks:
+--   r.s     the bytes at hand; r.pos the next 1-based position in them
+--   r.base  the stream offset of r.s's first byte; r.len the stream's total length
+--   r.f     the file (nil for a string); the file position is always r.base + #r.s
+--   r.has   "file has" or "data has", for messages
+local function stringsource(s)
+   return { s = s, pos = 1, base = 0, len = #s, has = "data has" }
+end
+
+local function filesource(f)
+   local len = f:seek("end")
+   f:seek("set", 0)
+   return { s = "", pos = 1, base = 0, len = len or 0, f = f, has = "file has" }
+end
+
+local function offset(r) return r.base + r.pos - 1 end
+local function remaining(r) return r.len - offset(r) end
+
+local function truncated(r, n)
+   fail(string.format("is truncated (needed %d bytes at offset %d, %s %d)", n, offset(r),
+                      r.has, r.len))
+end
+
+-- Make n bytes available at r.pos, or fail when the stream does not hold them.
 local function need(r, n)
-   if n < 0 or r.pos - 1 + n > r.len then
-      fail(string.format("is truncated (needed %d bytes at offset %d, %s %d)", n, r.pos - 1,
-                         r.has, r.len))
+   if n < 0 or n > remaining(r) then truncated(r, n) end
+   if r.pos + n - 1 > #r.s then
+      local rest = r.s:sub(r.pos)
+      local more = r.f:read(math.max(n - #rest, CHUNK)) or ""
+      r.base, r.s, r.pos = offset(r), rest .. more, 1
+      if #r.s < n then truncated(r, n) end       -- the file shrank while we read it
    end
 end
 
@@ -238,18 +267,68 @@ local function readbyte(r)
    return v
 end
 
-local function readstring(r)
-   local at = r.pos
-   local n = readint(r)
-   if n < 0 then fail(string.format("is corrupt (negative string length at offset %d)", at - 1)) end
+local function readbytes(r, n)
    need(r, n)
    local s = r.s:sub(r.pos, r.pos + n - 1)
    r.pos = r.pos + n
    return s
 end
 
+local function readstring(r)
+   local at = offset(r)
+   local n = readint(r)
+   if n < 0 then fail(string.format("is corrupt (negative string length at offset %d)", at)) end
+   return readbytes(r, n)
+end
+
+-- Check that magic opens the stream: "bad magic", or "truncated" for a prefix of it.
+local function readmagic(r, magic, what)
+   local n = math.min(#magic, remaining(r))
+   local head = readbytes(r, n)
+   if head ~= magic:sub(1, n) then fail("is not a " .. what .. " (bad magic)") end
+   if n < #magic then need(r, #magic - n) end
+end
+
+-- The element count of a tensor of the given sizes, or fail when its data (w bytes each)
+-- cannot fit in what the stream holds; never overflows.
+local function datasize(r, sizes, w, label)
+   local left, n = remaining(r), #sizes > 0 and 1 or 0
+   for _, sz in ipairs(sizes) do if sz == 0 then n = 0 end end
+   if n > 0 then
+      for _, sz in ipairs(sizes) do
+         if n > left // sz then
+            -- cannot fit: give the exact byte count when it is representable
+            local total = w + 0.0
+            for _, z in ipairs(sizes) do total = total * z end
+            if total < 2^53 then truncated(r, math.tointeger(total)) end
+            fail(string.format("is truncated (a %s of size %s needs more than the %d bytes left "
+                               .. "at offset %d, %s %d)", label, table.concat(sizes, "x"), left,
+                               offset(r), r.has, r.len))
+         end
+         n = n * sz
+      end
+   end
+   if n * w > left then truncated(r, n * w) end
+   return n * w
+end
+
+-- A tensor of nbytes of data at the current position: from the bytes at hand, or read from
+-- the file straight into the tensor when they are not all here yet.
+local function readtensor(r, tname, sizes, nbytes, srcfmt)
+   local t
+   if r.f == nil or r.pos + nbytes - 1 <= #r.s then
+      t, r.pos = core._frombytes(tname, sizes, r.s, r.pos, srcfmt)
+   else
+      local off = offset(r)
+      r.f:seek("set", off)
+      t = core._fread(r.f, tname, sizes, srcfmt)
+      r.s, r.pos, r.base = "", 1, off + nbytes
+   end
+   return t
+end
+
 local function corrupt(r, what, at)
-   fail(string.format("is corrupt (%s at offset %d)", what, at - 1))
+   fail(string.format("is corrupt (%s at offset %d)", what, at))
 end
 
 local decode
@@ -264,12 +343,12 @@ end
 local function decodepairs(r, t, at)
    local n = readint(r)
    -- each pair takes at least two tag bytes
-   if n < 0 or n > (r.len - r.pos + 1) // 2 then
+   if n < 0 or n > remaining(r) // 2 then
       fail(string.format("is truncated or corrupt (a table of %d entries at offset %d cannot "
-                         .. "fit in the %d bytes left)", n, at - 1, r.len - r.pos + 1))
+                         .. "fit in the %d bytes left)", n, at, remaining(r)))
    end
    for _ = 1, n do
-      local kat = r.pos
+      local kat = offset(r)
       local k = decode(r)
       if k == nil or k ~= k then corrupt(r, "nil or NaN table key", kat) end
       rawset(t, k, (decode(r)))
@@ -277,7 +356,7 @@ local function decodepairs(r, t, at)
 end
 
 decode = function(r)
-   local at = r.pos
+   local at = offset(r)
    local tag = readbyte(r)
    if tag == T_NIL then return nil
    elseif tag == T_FALSE then return false
@@ -317,67 +396,45 @@ decode = function(r)
       local ty, ndim = readbyte(r), readbyte(r)
       if ty > 3 then corrupt(r, "tensor type " .. ty, at) end
       if ndim > MAXDIM then corrupt(r, "tensor with " .. ndim .. " dimensions", at) end
-      local sizes, n = {}, ndim > 0 and 1 or 0
+      local sizes = {}
       for d = 1, ndim do
          local sz = readint(r)
          if sz < 0 then corrupt(r, "negative tensor size " .. sz, at) end
          sizes[d] = sz
       end
-      -- element count, stopping before it overflows what the data could hold
-      local left = r.len - r.pos + 1
-      for d = 1, ndim do
-         if sizes[d] == 0 then n = 0 break end
-      end
-      if n > 0 then
-         for d = 1, ndim do
-            if n > left // sizes[d] then n = -1 break end
-            n = n * sizes[d]
-         end
-      end
-      if n < 0 then
-         fail(string.format("is truncated (a %s of size %s needs more than the %d bytes left "
-                            .. "at offset %d, %s %d)", typeNames[ty], table.concat(sizes, "x"),
-                            left, r.pos - 1, r.has, r.len))
-      end
-      need(r, n * elsize[ty])
-      local t
-      t, r.pos = core._frombytes(typeNames[ty], sizes, r.s, r.pos)
+      local t = readtensor(r, typeNames[ty], sizes, datasize(r, sizes, elsize[ty], typeNames[ty]))
       r.objs[id] = t
       return t
    end
    corrupt(r, "unknown tag " .. tag, at)
 end
 
--- Decode a whole buffer (header, one value, nothing after).
-local function readall(s, has)
-   local r = { s = s, pos = 1, len = #s, has = has, objs = {}, nobj = 0 }
-   if #s < #MAGIC then
-      if s == MAGIC:sub(1, #s) then need(r, #MAGIC) end
-      fail("is not a harmonium file (bad magic)")
-   end
-   if s:sub(1, #MAGIC) ~= MAGIC then fail("is not a harmonium file (bad magic)") end
-   r.pos = #MAGIC + 1
+-- Decode a whole stream (header, one value, nothing after).
+local function readall(r)
+   r.objs, r.nobj = {}, 0
+   readmagic(r, MAGIC, "harmonium file")
    need(r, 4)
    local version
-   version, r.pos = unpack("<I4", s, r.pos)
+   version, r.pos = unpack("<I4", r.s, r.pos)
    if version ~= VERSION then
       fail("has unsupported version " .. version .. " (this build reads version " .. VERSION .. ")")
    end
    local v = decode(r)
-   if r.pos <= r.len then
-      fail(string.format("is corrupt (%d bytes of trailing data at offset %d)", r.len - r.pos + 1,
-                         r.pos - 1))
+   if remaining(r) > 0 then
+      fail(string.format("is corrupt (%d bytes of trailing data at offset %d)", remaining(r),
+                         offset(r)))
    end
    return v
 end
 
-local function readfile(fname, path)
+-- Run reader(source) over the file at path, closing it whatever happens.
+local function readfile(fname, path, reader)
    local f, err = io.open(path, "rb")
    if not f then error(fname .. ": cannot open '" .. path .. "' (" .. tostring(err) .. ")", 3) end
-   local s, rerr = f:read("a")
+   local ok, v = pcall(reader, filesource(f))
    f:close()
-   if not s then error(fname .. ": cannot read '" .. path .. "' (" .. tostring(rerr) .. ")", 3) end
-   return s
+   if not ok then rethrow(fname .. ": '" .. path .. "' ", v, 3) end
+   return v
 end
 
 --- hm.load(path) -> the object hm.save wrote
@@ -386,10 +443,7 @@ end
 -- class is not defined (require its module first)
 function M.load(path)
    checkpath("load", path)
-   local s = readfile("hm.load", path)
-   local ok, v = pcall(readall, s, "file has")
-   if not ok then rethrow("hm.load: '" .. path .. "' ", v, 2) end
-   return v
+   return (readfile("hm.load", path, readall))
 end
 
 --- hm.deserialize(s) -> the object hm.serialize wrote into s
@@ -398,7 +452,7 @@ function M.deserialize(s)
    if type(s) ~= "string" then
       error("bad argument #1 to 'deserialize' (string expected, got " .. type(s) .. ")", 2)
    end
-   local ok, v = pcall(readall, s, "data has")
+   local ok, v = pcall(readall, stringsource(s))
    if not ok then rethrow("hm.deserialize: data ", v, 2) end
    return v
 end
@@ -436,9 +490,9 @@ function M.savenpy(path, t)
    local total = prefix + #dict + 1
    local header = dict .. string.rep(" ", (64 - total % 64) % 64) .. "\n"
    local lenfield = major == 1 and pack("<I2", #header) or pack("<I4", #header)
-   atomicwrite("hm.savenpy", path, function(out)
+   atomicwrite("hm.savenpy", path, function(out, tensor)
       out(NPY_MAGIC .. string.char(major, 0) .. lenfield .. header)
-      out(core._tobytes(t))
+      tensor(t)
    end)
 end
 
@@ -518,28 +572,20 @@ local function parseliteral(src)
    return v
 end
 
-local function readnpy(s)
-   local r = { s = s, pos = 1, len = #s, has = "file has" }
-   if #s < #NPY_MAGIC then
-      if s == NPY_MAGIC:sub(1, #s) then need(r, #NPY_MAGIC) end
-      fail("is not a .npy file (bad magic)")
-   end
-   if s:sub(1, #NPY_MAGIC) ~= NPY_MAGIC then fail("is not a .npy file (bad magic)") end
-   r.pos = #NPY_MAGIC + 1
+local function readnpy(r)
+   readmagic(r, NPY_MAGIC, ".npy file")
    local major, minor = readbyte(r), readbyte(r)
    local hlen
    if major == 1 then
       need(r, 2)
-      hlen, r.pos = unpack("<I2", s, r.pos)
+      hlen, r.pos = unpack("<I2", r.s, r.pos)
    elseif major == 2 or major == 3 then
       need(r, 4)
-      hlen, r.pos = unpack("<I4", s, r.pos)
+      hlen, r.pos = unpack("<I4", r.s, r.pos)
    else
       fail("has unsupported .npy format version " .. major .. "." .. minor)
    end
-   need(r, hlen)
-   local header = s:sub(r.pos, r.pos + hlen - 1)
-   r.pos = r.pos + hlen
+   local header = readbytes(r, hlen)
    local d = parseliteral(header)
    if type(d) ~= "table" or d[1] ~= nil then fail("has a header that is not a dict") end
    local descr, fortran, shape = d.descr, d.fortran_order, d.shape
@@ -561,28 +607,15 @@ local function readnpy(s)
       sizes[k] = v
    end
    if #sizes == 0 then sizes[1] = 1 end          -- a NumPy scalar: one element
-   -- bytes needed, without overflow
-   local w = kind[3]
-   local left, n = r.len - r.pos + 1, 1
-   for _, sz in ipairs(sizes) do if sz == 0 then n = 0 end end
-   if n > 0 then
-      for _, sz in ipairs(sizes) do
-         if n > left // sz then n = -1 break end
-         n = n * sz
-      end
-   end
-   if n < 0 or n * w > left then
-      fail(string.format("is truncated (needed %s bytes of data at offset %d, file has %d)",
-                         n < 0 and "more than " .. left or tostring(n * w), r.pos - 1, r.len))
-   end
+   local rev, perm = {}, {}
+   for k = 1, #sizes do rev[k] = sizes[#sizes + 1 - k] perm[k] = #sizes + 1 - k end
+   local label = "dtype " .. descr .. " array"
    if fortran and #sizes > 1 then
       -- Fortran order is C order of the reversed shape; transpose back
-      local rev, perm = {}, {}
-      for k = 1, #sizes do rev[k] = sizes[#sizes + 1 - k] perm[k] = #sizes + 1 - k end
-      local t = core._frombytes(kind[1], rev, s, r.pos, kind[2])
+      local t = readtensor(r, kind[1], rev, datasize(r, rev, kind[3], label), kind[2])
       return t:permute(table.unpack(perm)):contiguous()
    end
-   return (core._frombytes(kind[1], sizes, s, r.pos, kind[2]))
+   return readtensor(r, kind[1], sizes, datasize(r, sizes, kind[3], label), kind[2])
 end
 
 --- hm.loadnpy(path) -> tensor: read a NumPy .npy file (format 1.0, 2.0 or 3.0; dtype '<f4'
@@ -592,10 +625,7 @@ end
 -- structured, ...), an unreadable header, a truncated file
 function M.loadnpy(path)
    checkpath("loadnpy", path)
-   local s = readfile("hm.loadnpy", path)
-   local ok, v = pcall(readnpy, s)
-   if not ok then rethrow("hm.loadnpy: '" .. path .. "' ", v, 2) end
-   return v
+   return (readfile("hm.loadnpy", path, readnpy))
 end
 
 return M
