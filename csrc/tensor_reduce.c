@@ -373,6 +373,56 @@ static void FN(dim_row) (const DimCtx *r, const T *x, T *dst, int64_t *ind) {
   }
 }
 
+/* Max (sign > 0) or min of each column j < jn of the (n, inner) block at x, n >= 1, into
+** dst and 1-based indices into ind (if not NULL); first index on ties, first NaN wins. The
+** branch-free select with 32-bit indices lets the compiler vectorise the float types;
+** columns longer than 2^31 take the 64-bit loop. */
+static void FN(ext_cols) (const T *x, int64_t n, int64_t inner, int64_t jn, int sign, T *dst,
+                          int64_t *ind) {
+  T best[BLK];
+  int64_t k, j;
+  for (j = 0; j < jn; j++) best[j] = x[j];
+  if (n <= INT32_MAX) {
+    int32_t bi[BLK];
+    for (j = 0; j < jn; j++) bi[j] = 0;
+    for (k = 1; k < n; k++) {
+      const T *row = x + k * inner;
+      int32_t k32 = (int32_t)k;
+      if (sign > 0) {
+        for (j = 0; j < jn; j++) {
+          T v = row[j];
+          int take = (v > best[j]) | (ISNAN(v) & !ISNAN(best[j]));
+          best[j] = take ? v : best[j];
+          bi[j] = take ? k32 : bi[j];
+        }
+      } else {
+        for (j = 0; j < jn; j++) {
+          T v = row[j];
+          int take = (v < best[j]) | (ISNAN(v) & !ISNAN(best[j]));
+          best[j] = take ? v : best[j];
+          bi[j] = take ? k32 : bi[j];
+        }
+      }
+    }
+    if (ind) for (j = 0; j < jn; j++) ind[j] = (int64_t)bi[j] + 1;
+  } else {
+    int64_t bi[BLK];
+    for (j = 0; j < jn; j++) bi[j] = 0;
+    for (k = 1; k < n; k++) {
+      const T *row = x + k * inner;
+      for (j = 0; j < jn; j++) {
+        T v = row[j];
+        if ((sign > 0 ? v > best[j] : v < best[j]) || (ISNAN(v) && !ISNAN(best[j]))) {
+          best[j] = v;
+          bi[j] = k;
+        }
+      }
+    }
+    if (ind) for (j = 0; j < jn; j++) ind[j] = bi[j] + 1;
+  }
+  for (j = 0; j < jn; j++) dst[j] = best[j];
+}
+
 /* Outputs (o, j0..j0+jn-1) for inner > 1: x points at element (o, 0, j0). */
 static void FN(dim_block) (const DimCtx *r, const T *x, T *dst, int64_t *ind, int64_t jn) {
   int64_t n = r->n, inner = r->inner, k, j;
@@ -400,26 +450,9 @@ static void FN(dim_block) (const DimCtx *r, const T *x, T *dst, int64_t *ind, in
       for (j = 0; j < jn; j++) dst[j] = (T)acc[j];
       break;
     }
-    case OP_MAX: case OP_MIN: {
-      T best[BLK];
-      int64_t bi[BLK];
-      int sign = r->op == OP_MAX ? 1 : -1;
-      if (n == 0) break;
-      for (j = 0; j < jn; j++) { best[j] = x[j]; bi[j] = 0; }
-      for (k = 1; k < n; k++) {
-        const T *row = x + k * inner;
-        for (j = 0; j < jn; j++) {
-          T v = row[j];
-          if ((sign > 0 ? v > best[j] : v < best[j]) || (ISNAN(v) && !ISNAN(best[j]))) {
-            best[j] = v;
-            bi[j] = k;
-          }
-        }
-      }
-      for (j = 0; j < jn; j++) dst[j] = best[j];
-      if (ind) for (j = 0; j < jn; j++) ind[j] = bi[j] + 1;
+    case OP_MAX: case OP_MIN:
+      if (n > 0) FN(ext_cols)(x, n, inner, jn, r->op == OP_MAX ? 1 : -1, dst, ind);
       break;
-    }
 #if TFLOAT
     case OP_VAR: case OP_STD: {
       double mean[BLK], ss[BLK], s[BLK];
@@ -513,6 +546,12 @@ static void FN(cum_units) (void *vctx, int64_t b, int64_t e) {
     T *dst = (T *)r->out + o * n * inner + j0;
     ACC acc[BLK];
     int prod = r->op == OP_CUMPROD;
+    if (inner == 1) {          /* one row: keep the running value in a register */
+      ACC a = prod ? 1 : 0;
+      if (prod) for (k = 0; k < n; k++) { a *= (ACC)x[k]; dst[k] = (T)a; }
+      else for (k = 0; k < n; k++) { a += (ACC)x[k]; dst[k] = (T)a; }
+      continue;
+    }
     for (j = 0; j < jn; j++) acc[j] = prod ? 1 : 0;
     for (k = 0; k < n; k++) {
       const T *row = x + k * inner;
@@ -695,17 +734,27 @@ static int optflag (lua_State *L, int arg) {
   return lua_toboolean(L, arg);
 }
 
+/* Has t exactly the shape (ndim, size)? */
+static int hasshape (const Tensor *t, int ndim, const int64_t *size) {
+  return t->ndim == ndim && memcmp(t->size, size, sizeof(int64_t) * (size_t)ndim) == 0;
+}
+
 /*
 ** Push the tensor a kernel writes into, of the given type and shape: the result argument
-** at arg resized, or a new tensor when arg is 0 or when it shares storage with the input
-** x (the kernel would overwrite what it still has to read; finishoutput copies it back).
+** at arg (resized when its shape differs), or a new tensor when arg is 0. A new temporary
+** also stands in for arg when arg shares storage with the input x (the kernel would
+** overwrite what it still has to read) or already has the shape but is not contiguous (a
+** view keeps its strides); finishoutput then copies the temporary into arg.
 */
 static Tensor *pushoutput (lua_State *L, int arg, const Tensor *x, int type, int ndim,
                            const int64_t *size) {
-  if (arg != 0 && hm_checktensor(L, arg)->storage != x->storage) {
-    Tensor *r = hm_resize(L, arg, ndim, size);
-    lua_pushvalue(L, arg);
-    return r;
+  if (arg != 0) {
+    Tensor *r = hm_checktensor(L, arg);
+    if (r->storage != x->storage && !(hasshape(r, ndim, size) && !Tensor_iscontiguous(r))) {
+      r = hm_resize(L, arg, ndim, size);
+      lua_pushvalue(L, arg);
+      return r;
+    }
   }
   return hm_newtensor(L, type, ndim, size);
 }
@@ -714,8 +763,8 @@ static Tensor *pushoutput (lua_State *L, int arg, const Tensor *x, int type, int
 ** that was replaced by a temporary. */
 static void finishoutput (lua_State *L, int arg, int oi) {
   if (arg != 0 && !lua_rawequal(L, arg, oi)) {
-    Tensor *o = hm_checktensor(L, oi);
-    Tensor *r = hm_resizeas(L, arg, o);
+    Tensor *o = hm_checktensor(L, oi), *r = hm_checktensor(L, arg);
+    if (!Tensor_samesize(r, o)) r = hm_resizeas(L, arg, o);
     Tensor_copy(r, o);
   }
   lua_pushvalue(L, arg != 0 ? arg : oi);

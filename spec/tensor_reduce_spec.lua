@@ -215,6 +215,16 @@ describe("sum, prod, mean along a dimension", function()
       assert.tensor_near(a:mean(1), res2, 1e-6)
    end)
 
+   it("writes into a non-contiguous result view in place, keeping its strides", function()
+      local a = fill(hm.DoubleTensor(3, 4))
+      local big = hm.DoubleTensor(3, 2):zero()
+      local col = big:narrow(2, 2, 1)                     -- 3x1 with stride 2
+      assert.are.equal(col, hm.sum(col, a, 2))
+      assert.tensor_near(a:sum(2), col, 1e-12)
+      assert.tensor_near(a:sum(2), big:narrow(2, 2, 1), 1e-12)
+      assert.are.same({0, 0, 0}, {big[1][1], big[2][1], big[3][1]})
+   end)
+
    it("gives the right answer when the result is the input itself", function()
       local a = fill(hm.DoubleTensor(3, 4))
       local expected = a:sum(1)
