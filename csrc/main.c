@@ -21,11 +21,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <editline/readline.h>   /* libedit (BSD licence), not GNU readline */
 
@@ -475,14 +477,28 @@ static void prompt_sigint (int sig) {
   prompt_interrupted = 1;
 }
 
-/* Our getc for libedit: a read() that reports EOF (-1) when Ctrl-C interrupted it. */
+/*
+** Our getc for libedit: read() one character, decoding the locale's multibyte encoding
+** (libedit takes what we return as one wide character), and report EOF (-1) when Ctrl-C
+** interrupted the read, so readline() returns and the REPL drops the line.
+*/
 static int interruptible_getc (FILE *f) {
-  unsigned char c;
+  mbstate_t st;
+  memset(&st, 0, sizeof st);
   for (;;) {
+    char c;
+    wchar_t wc;
+    size_t n;
     ssize_t r = read(fileno(f), &c, 1);
-    if (r == 1) return c;
     if (r == 0) return -1;
-    if (errno != EINTR || prompt_interrupted) return -1;
+    if (r < 0) {
+      if (errno == EINTR && !prompt_interrupted) continue;
+      return -1;
+    }
+    n = mbrtowc(&wc, &c, 1, &st);
+    if (n == (size_t)-2) continue;              /* partial character: read on */
+    if (n == (size_t)-1) return (unsigned char)c;  /* invalid: pass the byte through */
+    return (int)wc;
   }
 }
 
@@ -495,6 +511,10 @@ static void startedit (void) {
   rl_completion_append_character = '\0';
   rl_catch_signals = 0;
   rl_getc_function = interruptible_getc;
+  /* libedit edits UTF-8 only under a multibyte locale; like Python (PEP 538), move a
+  ** plain C locale to C.UTF-8. LC_NUMERIC stays "C", so number printing is unchanged. */
+  setlocale(LC_CTYPE, "");
+  if (MB_CUR_MAX == 1) setlocale(LC_CTYPE, "C.UTF-8");
   starthistory();
 }
 

@@ -199,16 +199,19 @@ local function incomplete(err)
 end
 
 --- M.compile(chunk, env) -> fn, or nil, err, isIncomplete.
--- Tries `return <chunk>` first (an expression), then the chunk as statements.
+-- Tries `return <chunk>` first (an expression), then the chunk as statements; the chunk
+-- is incomplete when either form fails only for lack of input ("<eof>").
 function M.compile(chunk, env)
    local src, eq = chunk:gsub("^%s*=", "return ", 1)
+   local exprMore = false
    if eq == 0 then
-      local fn = load("return " .. src, "=stdin", "t", env)
+      local fn, err = load("return " .. src, "=stdin", "t", env)
       if fn then return fn end
+      exprMore = incomplete(err)   -- "{1," is an unfinished expression, not a bad statement
    end
    local fn, err = load(src, "=stdin", "t", env)
    if fn then return fn end
-   return nil, err, incomplete(err)
+   return nil, err, exprMore or incomplete(err)
 end
 
 -- Error message (or its __tostring) plus a traceback cut above the REPL's own frames.
