@@ -58,6 +58,52 @@ local function install(hm)
    function methods.expandAs(t, u) return t:expand(u:size()) end
    function methods.viewAs(t, u) return t:view(u:size()) end
 
+   ---------------------------------------------------------------- sub
+   -- Torch7 spells both a sub-tensor view, t:sub(d1s, d1e [, d2s, d2e ...]), and
+   -- subtraction (csub). Here `sub` is both: pairs of integers and nothing else make a
+   -- view; anything with a tensor or a single number subtracts (csub is always subtraction).
+   local subtract = methods.sub
+   local subtractF = hm.sub
+   methods.csub, hm.csub = subtract, subtractF
+
+   local function subview(t, ...)
+      local n = select("#", ...)
+      if n > 2 * t:dim() then
+         error(string.format("bad argument #%d to 'sub' (%d index pairs for a %dD tensor)",
+            n, n // 2, t:dim()), 3)
+      end
+      local r = t
+      for d = 1, n // 2 do
+         local s, e = select(2 * d - 1, ...)
+         local size = t:size(d)
+         if s < 0 then s = s + size + 1 end
+         if e < 0 then e = e + size + 1 end
+         if s < 1 or e > size or e < s - 1 then
+            error(string.format("bad argument #%d to 'sub' (range %d..%d out of bounds for dimension %d of size %d)",
+               2 * d - 1, s, e, d, size), 3)
+         end
+         r = r:narrow(d, s, e - s + 1)
+      end
+      return r
+   end
+
+   local function isSubview(n, ...)
+      if n < 2 or n % 2 ~= 0 then return false end
+      for i = 1, n do
+         if math.type((select(i, ...))) ~= "integer" then return false end
+      end
+      return true
+   end
+
+   function methods.sub(t, ...)
+      if hm.isTensor(t) and isSubview(select("#", ...), ...) then return subview(t, ...) end
+      return subtract(t, ...)
+   end
+   function hm.sub(t, ...)
+      if hm.isTensor(t) and isSubview(select("#", ...), ...) then return subview(t, ...) end
+      return subtractF(t, ...)
+   end
+
    ---------------------------------------------------------------- printing
 
    local function isIntegral(t)
