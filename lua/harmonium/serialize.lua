@@ -102,15 +102,36 @@ end
 local pack = string.pack
 local encode
 
+-- Fast path for the common pair of two scalars (numbers, strings): one pack call for both.
+-- scalarkind: 1 integer, 2 float, 3 string; pairfmt[kk][vk] is the format of the pair.
+local mathtype = math.type
+local function scalarkind(v)
+   local tv = type(v)
+   if tv == "number" then return mathtype(v) == "integer" and 1 or 2 end
+   if tv == "string" then return 3 end
+   return nil
+end
+local kindfmt, kindtag = { "Bi8", "Bd", "Bs8" }, { T_INT, T_FLOAT, T_STRING }
+local pairfmt = {}
+for a = 1, 3 do
+   pairfmt[a] = {}
+   for b = 1, 3 do pairfmt[a][b] = "<" .. kindfmt[a] .. kindfmt[b] end
+end
+
 local function encodepairs(w, t, path)
    local n = 0
    for _ in next, t do n = n + 1 end
    put(w, pack("<i8", n))
    local depth = #path + 1
    for k, v in next, t do
-      path[depth] = k
-      encode(w, k, path)
-      encode(w, v, path)
+      local kk, vk = scalarkind(k), scalarkind(v)
+      if kk and vk then
+         put(w, pack(pairfmt[kk][vk], kindtag[kk], k, kindtag[vk], v))
+      else
+         path[depth] = k
+         encode(w, k, path)
+         encode(w, v, path)
+      end
    end
    path[depth] = nil
 end
