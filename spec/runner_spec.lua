@@ -40,7 +40,9 @@ end
 
 -- a temporary script file holding `src`
 local function script(src)
-   local name = os.tmpname() .. ".lua"
+   local base = os.tmpname()
+   local name = base .. ".lua"
+   os.remove(base)
    writefile(name, src)
    return name
 end
