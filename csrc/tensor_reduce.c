@@ -20,9 +20,9 @@
 ** the sum of 10^7 floats is exact to about double precision. Variance takes two passes
 ** (mean, then squared deviations with a compensating term); logsumexp subtracts the max.
 **
-** Types: the kernels are written once, as a template at the end of the kernel half that this
-** file includes into itself once per element type (T, with accumulator ACC), as TH does with
-** its generic/ files. No -ffast-math: the run kernels keep 8 independent accumulators, which
+** Types: the kernels are written once, as a template (the section under HM_REDUCE_TEMPLATE
+** below) that this file includes into itself once per element type (T, with accumulator
+** ACC), as TH does with its generic/ files; a debugger steps through it as plain C. No -ffast-math: the run kernels keep 8 independent accumulators, which
 ** the compiler vectorises without reassociating. Integer sums and products accumulate in
 ** uint64_t, whose wrap-around is defined, and wrap like the element type when stored.
 */
