@@ -1,6 +1,7 @@
 /*
 ** serialize.c: the C half of hm.save/hm.load and the .npy reader/writer (raw tensor bytes
-** to and from Lua strings in one memcpy), plus the clocks hm.Timer reads.
+** to and from Lua strings in one memcpy, or straight between a Lua file and the tensor's
+** memory in one fwrite/fread), plus the clocks hm.Timer reads.
 **
 ** Strategy: the file formats (headers, tags, reference ids) are built in Lua with
 ** string.pack/unpack; only the bulk data crosses here. A tensor's bytes are always the

@@ -310,6 +310,7 @@ describe("hm.save / hm.load", function()
    it("raises on a missing file or a bad argument", function()
       assert.error_matches(function() hm.load("/nonexistent/x.bin") end,
                            "hm%.load: cannot open '/nonexistent/x%.bin'")
+      assert.error_matches(function() hm.load("/tmp") end, "hm%.load: cannot read '/tmp' %(")
       assert.error_matches(function() hm.load(5) end, "bad argument #1 to 'load' %(string expected")
       assert.error_matches(function() hm.save(nil, 5) end, "bad argument #1 to 'save'")
       assert.error_matches(function() hm.deserialize(5) end, "bad argument #1 to 'deserialize'")

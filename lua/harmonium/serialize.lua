@@ -26,8 +26,9 @@ refused with the key path where they were found. No Lua bytecode is ever written
 
 Reading checks every length against the bytes that remain before it allocates, so a
 truncated or corrupt file gives a Lua error naming the offset, never a crash and never a
-giant allocation. Tensor bytes move in one memcpy (hm._tobytes / hm._frombytes in
-serialize.c). Writing goes to "<path>.tmp.<unique>", renamed over path only when complete:
+giant allocation. Tensor bytes move in one memcpy or one fwrite/fread, straight between
+the file and the tensor's memory (hm._tobytes, hm._frombytes, hm._fwrite, hm._fread in
+serialize.c); files are read in 64 KB chunks, never whole. Writing goes to "<path>.tmp.<unique>", renamed over path only when complete:
 a failed save leaves the old file as it was.
 ]]
 
@@ -452,6 +453,11 @@ end
 local function readfile(fname, path, reader)
    local f, err = io.open(path, "rb")
    if not f then error(fname .. ": cannot open '" .. path .. "' (" .. tostring(err) .. ")", 3) end
+   local probe, rerr = f:read(0)            -- a directory opens, but cannot be read
+   if probe == nil and rerr then
+      f:close()
+      error(fname .. ": cannot read '" .. path .. "' (" .. tostring(rerr) .. ")", 3)
+   end
    local ok, v = pcall(reader, filesource(f))
    f:close()
    if not ok then rethrow(fname .. ": '" .. path .. "' ", v, 3) end
