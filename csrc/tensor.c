@@ -330,7 +330,9 @@ Tensor *hm_resize (lua_State *L, int arg, int ndim, const int64_t *size) {
   Tensor *t = hm_checktensor(L, arg);
   size_t need = checked_nbytes(L, t->type, ndim, size);
   int same = (t->ndim == ndim && memcmp(t->size, size, sizeof(int64_t) * (size_t)ndim) == 0);
-  if (same && Tensor_iscontiguous(t)) return t;
+  /* A result of the right shape keeps its strides, so writing into a view of a larger tensor
+  ** (res = x:narrow(...)) fills that view; callers handle non-contiguous results. */
+  if (same) return t;
   arg = lua_absindex(L, arg);
   t->ndim = ndim;
   memcpy(t->size, size, sizeof(int64_t) * (size_t)ndim);

@@ -67,7 +67,9 @@ Tensor *hm_newtensor (lua_State *L, int type, int ndim, const int64_t *size);
 Tensor *hm_newtensorlike (lua_State *L, const Tensor *t, int type);
 /* Push a new view sharing the storage of the tensor at arg (same sizes/strides). */
 Tensor *hm_newview (lua_State *L, int arg);
-/* Resize the tensor at arg to a contiguous shape, keeping its storage when large enough. */
+/* Resize the tensor at arg to a shape: a tensor already of that shape is left as it is (strides
+** kept, so it may stay non-contiguous); otherwise it becomes contiguous, keeping its storage
+** when large enough. */
 Tensor *hm_resize (lua_State *L, int arg, int ndim, const int64_t *size);
 Tensor *hm_resizeas (lua_State *L, int arg, const Tensor *like);
 /* Push the tensor at arg if contiguous, else a contiguous copy of it; return what was pushed. */

@@ -179,10 +179,12 @@ describe("resize", function()
       assert.has_error(function() a:resize(-2) end)
    end)
 
-   it("makes a non-contiguous view contiguous", function()
+   it("leaves a view of the same shape alone and makes a reshaped view contiguous", function()
       local a = hm.Tensor(3, 4)
       local t = a:t()
       t:resize(4, 3)
+      assert.is_false(t:isContiguous())       -- same shape: strides kept, as Torch7 does
+      t:resize(2, 6)
       assert.is_true(t:isContiguous())
    end)
 end)
