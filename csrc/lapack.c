@@ -166,6 +166,19 @@ static void Tensor_eye (Tensor *t) {
     for (j = 0; j < c; j++) Tensor_set(t, i * c + j, i == j);
 }
 
+/* Does a column-major rows x cols buffer hold a NaN in the part LAPACK reads (tri: 0 all,
+** 1 upper triangle, 2 lower)? Eigen and singular value solvers return garbage on NaN, and
+** gesdd rejects it as an "illegal value". */
+static int hasnan (int type, const void *a, int64_t rows, int64_t cols, int tri) {
+  int64_t i, j;
+  for (j = 0; j < cols; j++)
+    for (i = 0; i < rows; i++) {
+      if ((tri == 1 && i > j) || (tri == 2 && i < j)) continue;
+      if (colget(type, a, rows, i, j) != colget(type, a, rows, i, j)) return 1;
+    }
+  return 0;
+}
+
 /* ===================================================================== bindings */
 
 /* A scratch block of n elements of `type`, as a userdata pushed on the stack. */
@@ -300,6 +313,7 @@ static int lapack_symeig (lua_State *L) {
   luaL_checkstack(L, 8, NULL);
   if (n > 0) {                      /* inputs go to scratch before results are touched */
     a = colcopy(L, A, n, n);
+    if (hasnan(type, a, n, n, upper ? 1 : 2)) luaL_error(L, "symeig: the matrix contains NaN");
     w = scratch(L, n, type);
     info = xsyevd(type, job, uplo, n, a, w, wq, -1, &qi, -1);
     if (info < 0) lapackfail(L, "symeig", info);
@@ -351,6 +365,7 @@ static int lapack_svd (lua_State *L) {
   luaL_checkstack(L, 10, NULL);
   if (k > 0) {
     a = colcopy(L, A, m, n);
+    if (hasnan(type, a, m, n, 0)) luaL_error(L, "svd: the matrix contains NaN");
     s = scratch(L, k, type);
     u = scratch(L, (int64_t)ldu * ucols, type);
     vt = scratch(L, (int64_t)ldvt * n, type);

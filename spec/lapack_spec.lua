@@ -192,6 +192,14 @@ describe("LAPACK argument checks", function()
                            "potrf: matrix is not positive definite %(the leading minor of order 2")
    end)
 
+   it("rejects NaN in eigen and singular value problems", function()
+      local N = D({ { 0 / 0, 1 }, { 1, 0 } })
+      assert.error_matches(function() hm.symeig(N, 'V') end, "symeig: the matrix contains NaN")
+      assert.error_matches(function() hm.svd(N) end, "svd: the matrix contains NaN")
+      local lowerNaN = D({ { 2, 1 }, { 0 / 0, 2 } })
+      assert.tensor_near({ 1, 3 }, hm.symeig(lowerNaN, 'N', 'U'), 1e-12)   -- unread triangle
+   end)
+
    it("rejects non-square, non-2D and mismatched inputs", function()
       assert.error_matches(function() hm.inverse(F(2, 3)) end, "square matrix expected, got %[2 x 3%]")
       assert.error_matches(function() hm.symeig(F(2, 3), 'V') end, "square matrix expected")
