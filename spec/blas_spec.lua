@@ -264,6 +264,8 @@ for _, ty in ipairs(TYPES) do
          assert.are.same({ { 5, 7, 9 }, { 7, 11, 15 } }, hm.addr(3, M, 2, x, y):totable())
          M:addr(x, y)
          assert.are.same({ { 2, 3, 4 }, { 3, 5, 7 } }, M:totable())
+         M:addr(-1, x, y)                                    -- one number: alpha (nn's scale)
+         assert.are.same({ { 1, 1, 1 }, { 1, 1, 1 } }, M:totable())
          local g = T(2, 3):fill(0 / 0)
          g:ger(x, y)
          assert.are.same({ { 1, 2, 3 }, { 2, 4, 6 } }, g:totable())
