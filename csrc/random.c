@@ -46,6 +46,9 @@
 #define HM_CLONES
 #endif
 
+/* The vector helpers must inline into the kernels' loops, or those loops do not vectorise. */
+#define VINLINE __attribute__((always_inline)) static inline
+
 #define PER32 (4 * PHILOX_LANES)   /* elements per group for 32-bit draws */
 #define PER64 (2 * PHILOX_LANES)   /* elements per group for 64-bit draws */
 
@@ -81,11 +84,11 @@ static uint64_t entropy_seed (void) {
 ** Polynomials after Cephes (S. Moshier); about 1-2 ulp in float, which is far below the
 ** resolution of 24-bit uniforms. */
 
-static inline uint32_t fbits (float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
-static inline float bitsf (uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+VINLINE uint32_t fbits (float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+VINLINE float bitsf (uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 
 /* log(x) for normal x > 0 */
-static inline float vlogf (float x) {
+VINLINE float vlogf (float x) {
   uint32_t ix = fbits(x);
   float e = (float)((int32_t)(ix >> 23) - 126);
   float m = bitsf((ix & 0x007fffffu) | 0x3f000000u);        /* [0.5, 1) */
@@ -112,7 +115,7 @@ static inline float vlogf (float x) {
 
 /* sqrt(x) for 0 <= x < 2^126, by three Newton steps on 1/sqrt (sqrtf would call libm for
 ** errno and stop vectorisation) */
-static inline float vsqrtf (float x) {
+VINLINE float vsqrtf (float x) {
   float y = bitsf(0x5f3759dfu - (fbits(x) >> 1));
   y = y * (1.5f - 0.5f * x * y * y);
   y = y * (1.5f - 0.5f * x * y * y);
@@ -121,7 +124,7 @@ static inline float vsqrtf (float x) {
 }
 
 /* sin and cos of 2*pi*u for u in [0, 1): quarter turns q, remainder in [-pi/4, pi/4] */
-static inline void vsincos2pif (float u, float *sn, float *cs) {
+VINLINE void vsincos2pif (float u, float *sn, float *cs) {
   float t = u * 4.0f;                              /* exact */
   int q = (int)(t + 0.5f);
   float a = (t - (float)q) * 1.57079632679489662f; /* t - q is exact */
@@ -129,14 +132,15 @@ static inline void vsincos2pif (float u, float *sn, float *cs) {
   float s = ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f) * z * a + a;
   float c = ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z
              + 4.166664568298827e-2f) * z * z - 0.5f * z + 1.0f;
-  float ns = -s, nc = -c;
-  q &= 3;
-  *sn = (q == 0) ? s : (q == 1) ? c : (q == 2) ? ns : nc;
-  *cs = (q == 0) ? c : (q == 1) ? ns : (q == 2) ? nc : s;
+  /* odd quarter turns swap sin and cos; signs flip by xor on the sign bit */
+  uint32_t odd = (uint32_t)q & 1u;
+  float s1 = odd ? c : s, c1 = odd ? s : c;
+  *sn = bitsf(fbits(s1) ^ (((uint32_t)q & 2u) << 30));
+  *cs = bitsf(fbits(c1) ^ ((((uint32_t)q + 1u) & 2u) << 30));
 }
 
 /* exp(-a) for 0 <= a <= 87 */
-static inline float vexpnegf (float a) {
+VINLINE float vexpnegf (float a) {
   int k = (int)(a * 1.44269504088896341f + 0.5f);  /* round(a / ln 2), a >= 0 */
   float kf = (float)k;
   float x = -a + kf * 0.693359375f + kf * -2.12194440e-4f;
@@ -154,11 +158,11 @@ static inline float vexpnegf (float a) {
 /* 1 / (1 + exp(-x)); NaN stays NaN. Every ?: picks between values already computed: GCC
 ** (with the default -ftrapping-math) will not if-convert, hence not vectorise, a select
 ** whose arm would be evaluated only conditionally. */
-static inline float vsigmoidf (float x) {
-  float nx = -x, a = x < 0 ? nx : x;
+VINLINE float vsigmoidf (float x) {
+  uint32_t ab = fbits(fabsf(x));
   float e, d, ed, s;
-  a = a < 87.0f ? a : 87.0f;
-  e = vexpnegf(a);
+  ab = ab < 0x42ae0000u ? ab : 0x42ae0000u;   /* min(|x|, 87) on the bits; NaN gives 87 */
+  e = vexpnegf(bitsf(ab));
   d = 1.0f / (1.0f + e);
   ed = e * d;
   s = x >= 0 ? d : ed;
@@ -220,11 +224,11 @@ static void store_i64 (void *out, int type, int64_t base, const int64_t *v, int 
 }
 
 /* [0, 1) on a 2^-24 grid, and (0, 1] for logarithms */
-static inline float u24 (uint32_t w) { return (float)(w >> 8) * 0x1p-24f; }
-static inline float u24open (uint32_t w) { return (float)((w >> 8) + 1) * 0x1p-24f; }
+VINLINE float u24 (uint32_t w) { return (float)(w >> 8) * 0x1p-24f; }
+VINLINE float u24open (uint32_t w) { return (float)((w >> 8) + 1) * 0x1p-24f; }
 /* [0, 1) on a 2^-53 grid, and (0, 1] */
-static inline double u53 (uint64_t w) { return (double)(w >> 11) * 0x1p-53; }
-static inline double u53open (uint64_t w) { return (double)((w >> 11) + 1) * 0x1p-53; }
+VINLINE double u53 (uint64_t w) { return (double)(w >> 11) * 0x1p-53; }
+VINLINE double u53open (uint64_t w) { return (double)((w >> 11) + 1) * 0x1p-53; }
 
 /* Copy up to PER32 floats of input at base into buf, padding a short last group with a
 ** harmless value, so the vector loops always run over full groups. */
@@ -254,62 +258,63 @@ static void philox_group (uint32_t out[4][PHILOX_LANES], uint64_t blk, uint64_t 
 HM_CLONES static void fill32_range (void *ctx, int64_t g0, int64_t g1) {
   Fill *f = (Fill *)ctx;
   uint32_t w[4][PHILOX_LANES];
+  const uint32_t *u = &w[0][0];          /* element e of the group takes word u[e] */
   float v[PER32], v2[PER32], buf[PER32];
   int64_t g;
-  int bad = 0, i, j;
+  int bad = 0, e;
   for (g = g0; g < g1; g++) {
     int64_t base = g * PER32;
     int cnt = (int)(f->n - base < PER32 ? f->n - base : PER32);
+    int direct = f->otype == HM_FLOAT && cnt == PER32;      /* write straight to the result */
+    float *o = direct ? (float *)f->out + base : v;
     philox_group(w, f->blk + (uint64_t)g * PHILOX_LANES, f->stream, f->key);
     switch (f->kind) {
       case K_UNIFORM32: {
         float lo = (float)f->a, range = (float)(f->b - f->a);
-        for (i = 0; i < 4; i++)
-          for (j = 0; j < PHILOX_LANES; j++) v[i * PHILOX_LANES + j] = lo + range * u24(w[i][j]);
+        for (e = 0; e < PER32; e++) o[e] = lo + range * u24(u[e]);
         break;
       }
       case K_NORMAL32: {
         float mean = (float)f->a, sd = (float)f->b;
-        for (i = 0; i < 4; i += 2)
-          for (j = 0; j < PHILOX_LANES; j++) {
-            float r = vsqrtf(-2.0f * vlogf(u24open(w[i][j]))), s, c;
-            vsincos2pif(u24(w[i + 1][j]), &s, &c);
-            v[i * PHILOX_LANES + j] = mean + sd * (r * c);
-            v[(i + 1) * PHILOX_LANES + j] = mean + sd * (r * s);
+        int h;
+        for (h = 0; h < PER32; h += 2 * PHILOX_LANES)       /* rows 0-1, then rows 2-3 */
+          for (e = h; e < h + PHILOX_LANES; e++) {
+            float r = vsqrtf(-2.0f * vlogf(u24open(u[e]))), sn, cs;
+            vsincos2pif(u24(u[e + PHILOX_LANES]), &sn, &cs);
+            o[e] = mean + sd * (r * cs);
+            o[e + PHILOX_LANES] = mean + sd * (r * sn);
           }
         break;
       }
       case K_BERNSCALAR: {
         uint32_t t = (uint32_t)f->thresh;
         float all = f->thresh > 0xffffffffu ? 1.0f : 0.0f;
-        for (i = 0; i < 4; i++)
-          for (j = 0; j < PHILOX_LANES; j++) v[i * PHILOX_LANES + j] = w[i][j] < t ? 1.0f : all;
+        for (e = 0; e < PER32; e++) o[e] = u[e] < t ? 1.0f : all;
         break;
       }
       case K_BERNFLOAT: {
         const float *p = load_f32((const float *)f->in, base, cnt, buf, 0.5f);
-        for (i = 0; i < 4; i++)
-          for (j = 0; j < PHILOX_LANES; j++) {
-            float q = p[i * PHILOX_LANES + j];
-            bad |= (q < 0.0f) | (q > 1.0f) | (q != q);
-            v[i * PHILOX_LANES + j] = (float)(u24(w[i][j]) < q);
-          }
+        for (e = 0; e < PER32; e++) {
+          float q = p[e];
+          bad |= (q < 0.0f) | (q > 1.0f) | (q != q);
+          o[e] = (float)(u24(u[e]) < q);
+        }
         break;
       }
       case K_SIGBERN32: {
         const float *x = load_f32((const float *)f->in, base, cnt, buf, 0.0f);
-        for (i = 0; i < 4; i++)
-          for (j = 0; j < PHILOX_LANES; j++) {
-            float q = vsigmoidf(x[i * PHILOX_LANES + j]);
-            v2[i * PHILOX_LANES + j] = q;
-            v[i * PHILOX_LANES + j] = (float)(u24(w[i][j]) < q);
-          }
-        memcpy((float *)f->out2 + base, v2, (size_t)cnt * sizeof(float));
+        float *po = cnt == PER32 ? (float *)f->out2 + base : v2;
+        for (e = 0; e < PER32; e++) {
+          float q = vsigmoidf(x[e]);
+          po[e] = q;
+          o[e] = (float)(u24(u[e]) < q);
+        }
+        if (po == v2) memcpy((float *)f->out2 + base, v2, (size_t)cnt * sizeof(float));
         break;
       }
       default: break;
     }
-    store_f32(f->out, f->otype, base, v, cnt);
+    if (!direct) store_f32(f->out, f->otype, base, v, cnt);
   }
   if (bad) __atomic_store_n(&f->bad, 1, __ATOMIC_RELAXED);
 }
