@@ -21,8 +21,8 @@
 ** contiguous one of the same shape. Scalar draws (hm.uniform() ...) are the first element
 ** of a one-element double fill.
 **
-** Float math in the hot kernels (log, sin/cos, sqrt, exp) is our own polynomial code made
-** of +, *, / and integer bit operations only: libm calls would stop vectorisation, and the
+** Float math in the hot kernels (log, sin/cos, sqrt; sigmoid from vecmath.h) is polynomial
+** code made of +, *, / and integer bit operations only: libm calls would stop vectorisation, and the
 ** build is ISO C (-std=c99, so no FMA contraction), which makes every target_clones variant
 ** give bit-identical results.
 */
@@ -34,6 +34,7 @@
 
 #include "tensor.h"
 #include "philox.h"
+#include "vecmath.h"
 
 #define HM_GENERATOR_MT "harmonium.Generator"
 #define DEFAULT_SEED 67280421310721u      /* the default generator's seed until reseeded */
@@ -46,7 +47,8 @@
 #define HM_CLONES
 #endif
 
-/* The vector helpers must inline into the kernels' loops, or those loops do not vectorise. */
+/* The vector helpers must inline into the kernels' loops, or those loops do not vectorise
+** (GCC gave up inlining them into the large kernels). */
 #define VINLINE __attribute__((always_inline)) static inline
 
 #define PER32 (4 * PHILOX_LANES)   /* elements per group for 32-bit draws */
@@ -93,9 +95,11 @@ VINLINE float vlogf (float x) {
   float e = (float)((int32_t)(ix >> 23) - 126);
   float m = bitsf((ix & 0x007fffffu) | 0x3f000000u);        /* [0.5, 1) */
   float z, y;
-  float e1 = e - 1.0f, m2 = m + m - 1.0f, m1 = m - 1.0f;   /* selects between computed */
-  int small = m < 0.70710678118654752f;                     /* values if-convert; see */
-  e = small ? e1 : e;                                       /* vsigmoidf */
+  /* select between computed values: GCC (with the default -ftrapping-math) will not
+  ** if-convert, hence not vectorise, a ?: whose arm is float arithmetic */
+  float e1 = e - 1.0f, m2 = m + m - 1.0f, m1 = m - 1.0f;
+  int small = m < 0.70710678118654752f;
+  e = small ? e1 : e;
   m = small ? m2 : m1;
   z = m * m;
   y = 7.0376836292e-2f;
@@ -137,36 +141,6 @@ VINLINE void vsincos2pif (float u, float *sn, float *cs) {
   float s1 = odd ? c : s, c1 = odd ? s : c;
   *sn = bitsf(fbits(s1) ^ (((uint32_t)q & 2u) << 30));
   *cs = bitsf(fbits(c1) ^ ((((uint32_t)q + 1u) & 2u) << 30));
-}
-
-/* exp(-a) for 0 <= a <= 87 */
-VINLINE float vexpnegf (float a) {
-  int k = (int)(a * 1.44269504088896341f + 0.5f);  /* round(a / ln 2), a >= 0 */
-  float kf = (float)k;
-  float x = -a + kf * 0.693359375f + kf * -2.12194440e-4f;
-  float z = x * x, p;
-  p = 1.9875691500e-4f;
-  p = p * x + 1.3981999507e-3f;
-  p = p * x + 8.3334519073e-3f;
-  p = p * x + 4.1665795894e-2f;
-  p = p * x + 1.6666665459e-1f;
-  p = p * x + 5.0000001201e-1f;
-  p = p * z + x + 1.0f;
-  return p * bitsf((uint32_t)(127 - k) << 23);
-}
-
-/* 1 / (1 + exp(-x)); NaN stays NaN. Every ?: picks between values already computed: GCC
-** (with the default -ftrapping-math) will not if-convert, hence not vectorise, a select
-** whose arm would be evaluated only conditionally. */
-VINLINE float vsigmoidf (float x) {
-  uint32_t ab = fbits(fabsf(x));
-  float e, d, ed, s;
-  ab = ab < 0x42ae0000u ? ab : 0x42ae0000u;   /* min(|x|, 87) on the bits; NaN gives 87 */
-  e = vexpnegf(bitsf(ab));
-  d = 1.0f / (1.0f + e);
-  ed = e * d;
-  s = x >= 0 ? d : ed;
-  return x != x ? x : s;
 }
 
 /* ===================================================================== fill kernels */
@@ -302,13 +276,11 @@ HM_CLONES static void fill32_range (void *ctx, int64_t g0, int64_t g1) {
         break;
       }
       case K_SIGBERN32: {
+        /* tensor_math's sigmoid, so prob is bit for bit hm.sigmoid(x) */
         const float *x = load_f32((const float *)f->in, base, cnt, buf, 0.0f);
         float *po = cnt == PER32 ? (float *)f->out2 + base : v2;
-        for (e = 0; e < PER32; e++) {
-          float q = vsigmoidf(x[e]);
-          po[e] = q;
-          o[e] = (float)(u24(u[e]) < q);
-        }
+        hm_sigmoid_float(po, x, PER32);
+        for (e = 0; e < PER32; e++) o[e] = (float)(u24(u[e]) < po[e]);
         if (po == v2) memcpy((float *)f->out2 + base, v2, (size_t)cnt * sizeof(float));
         break;
       }
