@@ -704,6 +704,7 @@ static int pmain (lua_State *L) {
   preload(L);
   setpaths(L);
   createargtable(L, argv, argc, script);
+  lua_gc(L, LUA_GCRESTART);  /* main stopped it while the state was built */
   lua_gc(L, LUA_GCGEN, 0, 0);
   if (!(args & has_E) && handle_luainit(L) != LUA_OK) return 0;
   if (loadharmonium(L) != LUA_OK) return 0;
