@@ -460,7 +460,10 @@ static void fillnested (lua_State *L, int idx, Tensor *t, int dim, int64_t *pos)
       lua_Number v = lua_tonumberx(L, -1, &isnum);
       if (!isnum)
         luaL_error(L, "nested table holds a %s where a number was expected", luaL_typename(L, -1));
-      store_double(t->type, t->storage->data, (*pos)++, v);
+      if (t->type == HM_LONG && lua_isinteger(L, -1))
+        ((int64_t *)t->storage->data)[(*pos)++] = lua_tointeger(L, -1);
+      else
+        store_double(t->type, t->storage->data, (*pos)++, v);
     } else {
       if (!lua_istable(L, -1))
         luaL_error(L, "nested table is not rectangular: expected a table at depth %d", dim + 2);
@@ -507,16 +510,23 @@ static int tensor_new (lua_State *L) {
   return 1;
 }
 
+/* Push one element as a Lua value: integers for byte and long (read directly, so longs
+** above 2^53 keep every bit), floats otherwise. */
+static void pushelement (lua_State *L, const Tensor *t, int64_t off) {
+  switch (t->type) {
+    case HM_LONG: lua_pushinteger(L, ((const int64_t *)t->storage->data)[off]); break;
+    case HM_BYTE: lua_pushinteger(L, ((const uint8_t *)t->storage->data)[off]); break;
+    default: lua_pushnumber(L, load_as_double(t->type, t->storage->data, off)); break;
+  }
+}
+
 static void totable_rec (lua_State *L, const Tensor *t, int dim, int64_t off) {
   int64_t i, n = t->size[dim];
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
     int64_t o = off + i * t->stride[dim];
     if (dim == t->ndim - 1) {
-      if (t->type == HM_LONG || t->type == HM_BYTE)
-        lua_pushinteger(L, (lua_Integer)load_as_double(t->type, t->storage->data, o));
-      else
-        lua_pushnumber(L, load_as_double(t->type, t->storage->data, o));
+      pushelement(L, t, o);
     } else {
       totable_rec(L, t, dim + 1, o);
     }
@@ -946,12 +956,6 @@ static int tensor_zero (lua_State *L) {
 
 /* ===================================================================== indexing */
 
-static void pushelement (lua_State *L, const Tensor *t, int64_t off) {
-  double v = load_as_double(t->type, t->storage->data, off);
-  if (t->type == HM_LONG || t->type == HM_BYTE) lua_pushinteger(L, (lua_Integer)v);
-  else lua_pushnumber(L, v);
-}
-
 /* Apply a Torch7 index table {i, {a,b}, {}, ...} to the view r in place. The view keeps
 ** one dimension per range and loses one per number. Returns 1 if every entry was a number
 ** and the result is a single element at offset *off. */
@@ -1079,8 +1083,11 @@ static int tensor_newindex (lua_State *L) {
         luaL_error(L, "index %d out of range for dimension 1 of size %d", (int)lua_tointeger(L, 2),
                    (int)t->size[0]);
       if (t->ndim == 1 && lua_type(L, 3) == LUA_TNUMBER) {
-        store_double(t->type, t->storage->data, t->offset + (i - 1) * t->stride[0],
-                     lua_tonumber(L, 3));
+        int64_t off = t->offset + (i - 1) * t->stride[0];
+        if (t->type == HM_LONG && lua_isinteger(L, 3))   /* every bit of a 64-bit integer */
+          ((int64_t *)t->storage->data)[off] = lua_tointeger(L, 3);
+        else
+          store_double(t->type, t->storage->data, off, lua_tonumber(L, 3));
       } else {
         Tensor *r = hm_newview(L, 1);
         if (r->ndim == 1) { r->offset += (i - 1) * r->stride[0]; r->size[0] = 1; }

@@ -65,6 +65,14 @@ describe("tensor construction", function()
       assert.is_true(math.abs(f[1] - 0.1) < 1e-8)
    end)
 
+   it("keeps every bit of 64-bit integers in LongTensors", function()
+      local t = hm.LongTensor({math.maxinteger, math.mininteger, 2^53 + 1 // 1})
+      assert.are.equal(math.maxinteger, t[1])
+      assert.are.equal(math.mininteger, t:totable()[2])
+      t[3] = 9007199254740993
+      assert.are.equal(9007199254740993, t[3])
+   end)
+
    it("raises clear errors for bad constructor arguments", function()
       assert.has_error(function() hm.Tensor(-1) end)
       assert.has_error(function() hm.Tensor(2.5) end)
