@@ -361,25 +361,5 @@ describe("BLAS threads and benchmark helpers", function()
       collectgarbage("restart")
       assert.is_true(grown < 1, "grew by " .. grown .. " KB")
    end)
-
-   -- the result form must cost what a raw cblas_sgemm costs (timing: #slow)
-   it("mm runs within 5% of raw cblas_sgemm #slow", function()
-      for _, s in ipairs{ { 100, 784, 500, 200 }, { 100, 500, 2000, 100 }, { 1024, 1024, 1024, 4 } } do
-         local n, k, p, iters = s[1], s[2], s[3], s[4]
-         local a, b, c = ramp(hm.FloatTensor(n, k)), ramp(hm.FloatTensor(k, p), 1), hm.FloatTensor(n, p)
-         local function ours()
-            local t0 = hm._clock()
-            for _ = 1, iters do hm.mm(c, a, b) end
-            return hm._clock() - t0
-         end
-         local best_raw, best_ours = math.huge, math.huge
-         hm._rawsgemm(c, a, b, 2)
-         for _ = 1, 5 do
-            best_raw = math.min(best_raw, hm._rawsgemm(c, a, b, iters))
-            best_ours = math.min(best_ours, ours())
-         end
-         assert.is_true(best_ours <= best_raw * 1.05,
-                        string.format("%dx%dx%d: hm.mm %.4fs, raw %.4fs", n, k, p, best_ours, best_raw))
-      end
-   end)
+   -- speed against raw cblas_sgemm is measured by `make bench`, not asserted here
 end)
