@@ -7,6 +7,9 @@ reported as skipped.
 ]]
 local hm = require 'harmonium'
 
+print(string.format("threads: %d for element-wise ops (hm.setnumthreads), %d for OpenBLAS",
+   hm.getnumthreads(), hm.getblasthreads()))
+
 local out = {}
 local function report(name, ours, ref, ratio, target, unit)
    local line
@@ -80,6 +83,11 @@ local gbm = bytes / tm / 1e9
 local ts = best(5, function() y:sigmoid(x) end)
 local gbs = bytes / ts / 1e9
 report("sigmoid 1e7 floats (GB/s)", gbs, gbm, gbs / gbm, ">= 0.5 of memcpy", "GB/s")
+local nt = hm.getnumthreads()
+hm.setnumthreads(1)
+local ts1 = best(5, function() y:sigmoid(x) end)
+hm.setnumthreads(nt)
+report("sigmoid 1e7 floats, 1 thread (GB/s)", bytes / ts1 / 1e9, gbm, bytes / ts1 / 1e9 / gbm, "info", "GB/s")
 local tb = best(5, function() y:bernoulli(p) end)
 local gbb = bytes / tb / 1e9
 report("bernoulli(p) 1e7 floats (GB/s)", gbb, gbm, gbb / gbm, ">= 0.5 of memcpy", "GB/s")

@@ -104,6 +104,88 @@ local function install(hm)
       return subtractF(t, ...)
    end
 
+   ---------------------------------------------------------------- constructors
+   -- Torch7's hm.zeros(2, 3), hm.ones, hm.eye, hm.range, hm.linspace, hm.cat, in the
+   -- default type.
+
+   --- hm.zeros(sizes...) / hm.ones(sizes...) -> new tensor of the default type
+   function hm.zeros(...) return hm.Tensor(...) end
+   function hm.ones(...) return hm.Tensor(...):fill(1) end
+
+   --- hm.eye(n [, m]) -> n x m identity
+   function hm.eye(n, m)
+      m = m or n
+      local t = hm.Tensor(n, m)
+      for i = 1, math.min(n, m) do t[i][i] = 1 end
+      return t
+   end
+
+   --- hm.range(a, b [, step]) -> 1D tensor a, a+step, ..., up to b (inclusive, Torch7)
+   function hm.range(a, b, step)
+      step = step or 1
+      if step == 0 then error("bad argument #3 to 'range' (step must be nonzero)", 2) end
+      local n = math.floor((b - a) / step + 1e-9) + 1
+      if n < 0 then n = 0 end
+      local t = hm.Tensor(n)
+      for i = 1, n do t[i] = a + (i - 1) * step end
+      return t
+   end
+
+   --- hm.linspace(a, b [, n=100]) -> n points evenly spaced from a to b
+   function hm.linspace(a, b, n)
+      n = n or 100
+      if n < 1 or math.type(n) ~= "integer" then
+         error("bad argument #3 to 'linspace' (positive integer expected)", 2)
+      end
+      local t = hm.Tensor(n)
+      for i = 1, n do t[i] = n == 1 and a or a + (b - a) * (i - 1) / (n - 1) end
+      return t
+   end
+
+   --- hm.cat([res,] {t1, t2, ...} | t1, t2 [, dim]) -> tensors joined along dim
+   -- (default: the last dimension), Torch7's torch.cat
+   function hm.cat(...)
+      local args = table.pack(...)
+      local res, list, dim
+      local i = 1
+      if hm.isTensor(args[1]) and type(args[2]) == "table" and not hm.isTensor(args[2]) then
+         res, i = args[1], 2
+      end
+      if type(args[i]) == "table" and not hm.isTensor(args[i]) then
+         list, dim = args[i], args[i + 1]
+      else
+         list = {}
+         while hm.isTensor(args[i]) do list[#list + 1] = args[i]; i = i + 1 end
+         dim = args[i]
+      end
+      if #list == 0 then error("bad argument #1 to 'cat' (tensors expected)", 2) end
+      local first = list[1]
+      dim = dim or first:dim()
+      local size = first:size():totable()
+      local total = 0
+      for k, t in ipairs(list) do
+         if t:dim() ~= first:dim() then
+            error(string.format("bad argument #%d to 'cat' (%dD tensor expected, got %dD)", k, first:dim(), t:dim()), 2)
+         end
+         for d = 1, first:dim() do
+            if d ~= dim and t:size(d) ~= first:size(d) then
+               error(string.format("bad argument #%d to 'cat' (size mismatch: dimension %d is %d, expected %d)",
+                  k, d, t:size(d), first:size(d)), 2)
+            end
+         end
+         total = total + t:size(dim)
+      end
+      size[dim] = total
+      res = res or first:new()
+      res:resize(hm.LongStorage(size))
+      local offset = 1
+      for _, t in ipairs(list) do
+         res:narrow(dim, offset, t:size(dim)):copy(t)
+         offset = offset + t:size(dim)
+      end
+      return res
+   end
+
    ---------------------------------------------------------------- printing
 
    local function isIntegral(t)
