@@ -92,6 +92,7 @@ describe("tensor types", function()
       assert.are.same({1, 2}, a:long():totable())
       assert.are.equal(a, a:float())                 -- same type: the tensor itself
       assert.are.equal("hm.ByteTensor", a:type("torch.ByteTensor"):type())
+      assert.are.equal("hm.LongTensor", a:typeAs(hm.LongTensor()):type())
       assert.has_error(function() a:type("hm.HalfTensor") end)
    end)
 
