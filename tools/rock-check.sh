@@ -8,9 +8,9 @@ top=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/src"
-git ls-files -z | (cd "$top" && xargs -0 tar cf -) | (cd "$tmp/src" && tar xf -)
-# files not yet committed still travel when run from a work tree
-(cd "$top" && git ls-files -z --others --exclude-standard) | (cd "$top" && xargs -0 -r tar cf -) | (cd "$tmp/src" && tar xf -)
+# tracked files plus files not yet committed (when run from a work tree), no build output
+git ls-files -z --cached --others --exclude-standard |
+  tar --null --ignore-failed-read -cf - -T - 2>/dev/null | (cd "$tmp/src" && tar xf -)
 cd "$tmp/src"
 luarocks --lua-version=5.4 --tree "$tmp/tree" make harmonium-scm-1.rockspec >"$tmp/luarocks.log" 2>&1 || {
   cat "$tmp/luarocks.log"; echo "rock-check: luarocks make failed" >&2; exit 1; }
