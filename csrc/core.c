@@ -61,6 +61,9 @@ int luaopen_harmonium_core (lua_State *L) {
   hm_open_lapack(L, F, M);
   hm_open_random(L, F, M);
   hm_open_serialize(L, F, M);
+  hm_open_io(L, F, M);
+  hm_open_image(L, F, M);
+  hm_open_conv(L, F, M);
   lua_settop(L, F);
   return 1;
 }

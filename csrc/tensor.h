@@ -107,6 +107,9 @@ void hm_open_blas (lua_State *L, int F, int M);
 void hm_open_lapack (lua_State *L, int F, int M);
 void hm_open_random (lua_State *L, int F, int M);
 void hm_open_serialize (lua_State *L, int F, int M);
+void hm_open_io (lua_State *L, int F, int M);
+void hm_open_image (lua_State *L, int F, int M);
+void hm_open_conv (lua_State *L, int F, int M);
 
 /* ---- threads (parallel.c) ----
 ** One small pool of our own whose workers sleep on a condition variable (no spinning),
