@@ -6,37 +6,11 @@
 local hm = require 'harmonium'
 local repl = require 'harmonium.repl'
 
+local support = require 'support'
+local exists, readfile, writefile, sh, q = support.exists, support.readfile, support.writefile, support.sh, support.q
+
 local BIN = "bin/harmonium"
 local G = setmetatable({ hm = hm }, { __index = _G })   -- globals as the REPL sees them
-
-local function exists(path)
-   local f = io.open(path, "rb")
-   if f then f:close() end
-   return f ~= nil
-end
-
-local function readfile(path)
-   local f = assert(io.open(path, "rb"))
-   local s = f:read("a")
-   f:close()
-   return s
-end
-
-local function writefile(path, s)
-   local f = assert(io.open(path, "wb"))
-   f:write(s)
-   f:close()
-end
-
--- sh(cmd [, input]) -> stdout, stderr, exit code of the shell command line `cmd`
-local function sh(cmd, input)
-   local inf, outf, errf = os.tmpname(), os.tmpname(), os.tmpname()
-   writefile(inf, input or "")
-   local _, _, code = os.execute("( " .. cmd .. " ) < " .. inf .. " > " .. outf .. " 2> " .. errf)
-   local out, err = readfile(outf), readfile(errf)
-   os.remove(inf) os.remove(outf) os.remove(errf)
-   return out, err, code
-end
 
 -- the REPL fed `lines` through a pipe
 local function session(lines)

@@ -3,40 +3,10 @@
 -- package.path, the preloaded core and the hm/torch globals, and SIGINT in a script.
 -- They assume `make` has built bin/harmonium and build nothing themselves.
 
+local support = require 'support'
+local exists, readfile, writefile, sh, q = support.exists, support.readfile, support.writefile, support.sh, support.q
+
 local BIN = "bin/harmonium"
-
-local function exists(path)
-   local f = io.open(path, "rb")
-   if f then f:close() end
-   return f ~= nil
-end
-
-local function readfile(path)
-   local f = assert(io.open(path, "rb"))
-   local s = f:read("a")
-   f:close()
-   return s
-end
-
-local function writefile(path, s)
-   local f = assert(io.open(path, "wb"))
-   f:write(s)
-   f:close()
-end
-
-local function q(s)
-   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
--- sh(cmd [, input]) -> stdout, stderr, exit code of the shell command line `cmd`
-local function sh(cmd, input)
-   local inf, outf, errf = os.tmpname(), os.tmpname(), os.tmpname()
-   writefile(inf, input or "")
-   local _, _, code = os.execute("( " .. cmd .. " ) < " .. inf .. " > " .. outf .. " 2> " .. errf)
-   local out, err = readfile(outf), readfile(errf)
-   os.remove(inf) os.remove(outf) os.remove(errf)
-   return out, err, code
-end
 
 -- a temporary script file holding `src`
 local function script(src)

@@ -1,12 +1,7 @@
 -- Specs for Torch7 indexing (__index/__newindex in csrc/tensor.c): t[i], t[i][j] = v,
 -- t[{ {1,3}, 2 }], negative indices, assignment of tensors, bad indices.
 local hm = require 'harmonium'
-
-local function ramp(t)
-   local flat = t:view(-1)
-   for i = 1, flat:nElement() do flat[i] = i end
-   return t
-end
+local ramp = require('support').count
 
 describe("indexing", function()
    it("t[i] is a number for 1D and a view otherwise", function()

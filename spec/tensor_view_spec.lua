@@ -1,12 +1,7 @@
 -- Specs for the view methods of csrc/tensor.c: size, stride, narrow, select, sub, transpose,
 -- t, permute, squeeze, unsqueeze, expand, view, reshape, contiguous, clone.
 local hm = require 'harmonium'
-
-local function ramp(t)
-   local flat = t:view(-1)
-   for i = 1, flat:nElement() do flat[i] = i end
-   return t
-end
+local ramp = require('support').count
 
 describe("shape queries", function()
    it("reports size, stride, dim and nElement", function()
