@@ -20,28 +20,31 @@ state table, so changing momentum between epochs keeps the velocity.
 
 local M = {}
 
+-- Errors name the line that called the constructor: `fail` is for the constructors' own checks,
+-- `failIn` for the helpers they call (one level deeper).
 local function fail(name, fmt, ...)
    error(string.format("hm.optim.schedule." .. name .. ": " .. fmt, ...), 3)
 end
+local function failIn(name, fmt, ...)
+   error(string.format("hm.optim.schedule." .. name .. ": " .. fmt, ...), 4)
+end
 
 local function opts(name, o)
-   if type(o) ~= "table" then fail(name, "options table expected, got %s", type(o)) end
+   if type(o) ~= "table" then failIn(name, "options table expected, got %s", type(o)) end
    return o
 end
 
--- A number option: required unless default is given, optionally bounded below (lo) and above.
-local function num(name, o, key, default, lo, hi)
+-- A number option: required unless default is given, optionally bounded below by lo.
+local function num(name, o, key, default, lo)
    local v = o[key]
    if v == nil then
-      if default == nil then fail(name, "'%s' is required", key) end
+      if default == nil then failIn(name, "'%s' is required", key) end
       return default
    end
    if type(v) ~= "number" or v ~= v then
-      fail(name, "'%s' must be a number, got %s", key, v ~= v and "nan" or type(v))
+      failIn(name, "'%s' must be a number, got %s", key, v ~= v and "nan" or type(v))
    end
-   if (lo and v < lo) or (hi and v > hi) then
-      fail(name, "'%s' must be in [%g, %g], got %g", key, lo or -math.huge, hi or math.huge, v)
-   end
+   if lo and v < lo then failIn(name, "'%s' must be >= %g, got %g", key, lo, v) end
    return v
 end
 
