@@ -7,13 +7,6 @@ local P = require 'optim.problems'
 local sgd = hm.optim.sgd
 
 describe("hm.optim.sgd", function()
-   it("is exposed with the other optimizers and the schedules", function()
-      for _, name in ipairs({ "sgd", "adagrad", "rmsprop", "adam", "adadelta" }) do
-         assert.is_function(hm.optim[name])
-      end
-      assert.is_function(hm.optim.schedule.step)
-   end)
-
    it("converges on a quadratic to A^-1 b", function()
       local p = P.quadratic(10)
       local x = hm.DoubleTensor(10):zero()

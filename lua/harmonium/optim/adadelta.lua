@@ -12,7 +12,9 @@ ARGS:
 - `config` : a table of hyper-parameters
   - `config.rho`          : decay of the running averages, in [0, 1) (default 0.9)
   - `config.eps`          : added inside both square roots (default 1e-6)
-  - `config.learningRate` : multiplies the step; AdaDelta proper is 1 (default 1)
+  - `config.learningRate` : multiplies the step; AdaDelta proper is 1 (default 1). On a
+                            deterministic problem 1 can leave the iterates hovering near the
+                            minimum (PyTorch's Adadelta too); 0.5 converges (spec)
   - `config.weightDecay`  : L2 penalty, df/dx += wd * x (default 0)
 - `state`  : a table for the optimizer's state (default: config)
   - `state.evalCounter`   : the number of calls so far
