@@ -1,0 +1,117 @@
+--[[ nn.Linear(inputSize, outputSize [, bias=true]): y = W x + b.
+input n or (B, n); output m or (B, m); weight (m, n), bias (m).
+
+The batch bias is added with a rank-1 update (ones(B) x b^T, Torch7's addBuffer), and its
+gradient is one matrix-vector product with the same ones; every buffer is kept between
+calls, so a forward/backward pass of a fixed batch size allocates nothing.
+]]
+
+local hm = require 'harmonium'
+local utils = require 'harmonium.nn.utils'
+require 'harmonium.nn.Module'
+
+local Linear, parent = hm.class('nn.Linear', 'nn.Module')
+
+--- nn.Linear(inputSize, outputSize [, bias=true])
+-- ERRORS: sizes not positive integers
+function Linear:__init(inputSize, outputSize, bias)
+   parent.__init(self)
+   if math.type(inputSize) ~= "integer" or inputSize < 1 or math.type(outputSize) ~= "integer"
+      or outputSize < 1 then
+      error("nn.Linear: positive integer sizes expected, got " .. tostring(inputSize) .. ", " ..
+            tostring(outputSize), 2)
+   end
+   self.weight = hm.Tensor(outputSize, inputSize)
+   self.gradWeight = hm.Tensor(outputSize, inputSize):zero()
+   if bias ~= false then
+      self.bias = hm.Tensor(outputSize)
+      self.gradBias = hm.Tensor(outputSize):zero()
+   end
+   self.addBuffer = hm.Tensor()
+   self:reset()
+end
+
+--- linear:noBias() -> self without bias (Torch7)
+function Linear:noBias()
+   self.bias, self.gradBias = nil, nil
+   return self
+end
+
+--- linear:reset([stdv | method]): weight and bias uniform in +-stdv, stdv = 1/sqrt(inputSize)
+-- by default (a given stdv is scaled by sqrt(3), as Torch7); a string picks an hm.nn.init method
+function Linear:reset(stdv)
+   if type(stdv) == "string" then return self:init(stdv) end
+   if stdv then stdv = stdv * math.sqrt(3) else stdv = 1 / math.sqrt(self.weight:size(2)) end
+   self.weight:uniform(-stdv, stdv)
+   if self.bias then self.bias:uniform(-stdv, stdv) end
+   return self
+end
+
+local function checkInput(self, input)
+   local n = self.weight:size(2)
+   if not hm.isTensor(input) then
+      error("nn.Linear: expected an input tensor, got " .. hm.type(input), 0)
+   end
+   local d = input:dim()
+   if (d ~= 1 and d ~= 2) or input:size(d) ~= n then
+      error(string.format("nn.Linear: expected input of size %d (or B x %d), got %s", n, n,
+         utils.sizestr(input)), 0)
+   end
+   if input:type() ~= self.weight:type() then
+      error(string.format("nn.Linear: expected input of type %s, got %s (convert the module or the input)",
+         self.weight:type(), input:type()), 0)
+   end
+end
+
+local function updateAddBuffer(self, nframe)
+   if self.addBuffer:nElement() ~= nframe then self.addBuffer:resize(nframe):fill(1) end
+end
+
+function Linear:updateOutput(input)
+   checkInput(self, input)
+   if input:dim() == 1 then
+      self.output:resize(self.weight:size(1))
+      if self.bias then self.output:copy(self.bias) else self.output:zero() end
+      self.output:addmv(1, self.weight, input)
+   else
+      local nframe = input:size(1)
+      self.output:resize(nframe, self.weight:size(1))
+      self.output:addmm(0, self.output, 1, input, self.weight:t())
+      if self.bias then
+         updateAddBuffer(self, nframe)
+         self.output:addr(1, self.addBuffer, self.bias)
+      end
+   end
+   return self.output
+end
+
+function Linear:updateGradInput(input, gradOutput)
+   self.gradInput:resizeAs(input)
+   if input:dim() == 1 then
+      self.gradInput:addmv(0, self.gradInput, 1, self.weight:t(), gradOutput)
+   else
+      self.gradInput:addmm(0, self.gradInput, 1, gradOutput, self.weight)
+   end
+   return self.gradInput
+end
+
+function Linear:accGradParameters(input, gradOutput, scale)
+   scale = scale or 1
+   if input:dim() == 1 then
+      self.gradWeight:addr(scale, gradOutput, input)
+      if self.bias then self.gradBias:add(scale, gradOutput) end
+   else
+      self.gradWeight:addmm(scale, gradOutput:t(), input)
+      if self.bias then
+         updateAddBuffer(self, input:size(1))
+         self.gradBias:addmv(scale, gradOutput:t(), self.addBuffer)
+      end
+   end
+end
+
+function Linear:__tostring()
+   return string.format("nn.Linear(%d -> %d)%s", self.weight:size(2), self.weight:size(1),
+      self.bias and "" or " without bias")
+end
+
+return Linear

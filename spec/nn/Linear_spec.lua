@@ -1,0 +1,98 @@
+-- Specs for lua/harmonium/nn/Linear.lua
+local hm = require 'harmonium'
+local common = require 'nn.common'
+local nn = hm.nn
+
+describe("nn.Linear", function()
+   before_each(common.seed)
+
+   it("computes W x + b for a hand-worked example", function()
+      local m = nn.Linear(2, 3)
+      m.weight:copy(hm.Tensor{{1, 2}, {3, 4}, {5, 6}})
+      m.bias:copy(hm.Tensor{1, 0, -1})
+      assert.tensor_near(hm.Tensor{7, 13, 19}, m:forward(hm.Tensor{1, 2.5}), 1e-6)
+      local gi = m:backward(hm.Tensor{1, 2.5}, hm.Tensor{1, 0, 1})
+      assert.tensor_near(hm.Tensor{6, 8}, gi, 1e-6)
+      assert.tensor_near(hm.Tensor{{1, 2.5}, {0, 0}, {1, 2.5}}, m.gradWeight, 1e-6)
+      assert.tensor_near(hm.Tensor{1, 0, 1}, m.gradBias, 1e-6)
+   end)
+
+   it("maps n to m and (B, n) to (B, m)", function()
+      local m = nn.Linear(5, 3)
+      assert.are.equal("3", tostring(m:forward(hm.Tensor(5):normal()):size()))
+      assert.are.equal("4x3", tostring(m:forward(hm.Tensor(4, 5):normal()):size()))
+      assert.are.equal("4x5", tostring(m:backward(hm.Tensor(4, 5), hm.Tensor(4, 3)):size()))
+   end)
+
+   it("gives a batch output equal to a loop over single samples", function()
+      common.batchMatchesLoop(nn.Linear(6, 4), hm.Tensor(5, 6):normal())
+      common.batchMatchesLoop(nn.Linear(6, 4, false), hm.Tensor(5, 6):normal())
+   end)
+
+   it("passes gradcheck on input, weight and bias in double, batch and single", function()
+      common.gradcheck(nn.Linear(5, 3):double(), hm.DoubleTensor(4, 5):normal())
+      common.gradcheck(nn.Linear(5, 3):double(), hm.DoubleTensor(5):normal())
+      common.gradcheck(nn.Linear(5, 3, false):double(), common.noncontig(hm.DoubleTensor(4, 5):normal()))
+   end)
+
+   it("accumulates: two backward calls give twice the gradients, scale multiplies", function()
+      common.twiceDoubles(nn.Linear(5, 3):double(), hm.DoubleTensor(4, 5):normal())
+      common.twiceDoubles(nn.Linear(5, 3):double(), hm.DoubleTensor(5):normal())
+      common.scaleWorks(nn.Linear(5, 3):double(), hm.DoubleTensor(4, 5):normal())
+   end)
+
+   it("works without bias", function()
+      local m = nn.Linear(3, 2, false)
+      assert.is_nil(m.bias)
+      assert.are.equal(1, #m:parameters())
+      local x = hm.Tensor(4, 3):normal()
+      assert.tensor_near(hm.mm(x, m.weight:t()), m:forward(x), 1e-5)
+      assert.are.equal("nn.Linear(3 -> 2) without bias", tostring(m))
+   end)
+
+   it("prints as nn.Linear(in -> out)", function()
+      assert.are.equal("nn.Linear(784 -> 10)", tostring(nn.Linear(784, 10)))
+   end)
+
+   it("draws its default weights uniform in +-1/sqrt(inputSize)", function()
+      local m = nn.Linear(100, 50)
+      local bound = 1 / math.sqrt(100)
+      assert.is_true(m.weight:max() <= bound and m.weight:min() >= -bound)
+      assert.is_true(m.weight:max() > 0.9 * bound)
+      hm.manualSeed(7); local a = nn.Linear(4, 4).weight:clone()
+      hm.manualSeed(7); local b = nn.Linear(4, 4).weight:clone()
+      assert.tensor_near(a, b, 0)
+   end)
+
+   it("reuses its buffers: same output tensor across calls of one batch size", function()
+      local m = nn.Linear(5, 3)
+      local x = hm.Tensor(4, 5):normal()
+      local o1 = m:forward(x)
+      local id = o1:_storageid()
+      m:backward(x, hm.Tensor(4, 3):normal())
+      local gid = m.gradInput:_storageid()
+      assert.are.equal(o1, m:forward(x))
+      assert.are.equal(id, m.output:_storageid())
+      m:backward(x, hm.Tensor(4, 3):normal())
+      assert.are.equal(gid, m.gradInput:_storageid())
+   end)
+
+   it("works in float and in double", function()
+      local m = nn.Linear(5, 3)
+      local x = hm.Tensor(2, 5):normal()
+      local yf = m:forward(x):clone()
+      m:double()
+      assert.are.equal("hm.DoubleTensor", m:forward(x:double()):type())
+      assert.tensor_near(yf, m.output, 1e-5)
+   end)
+
+   it("names itself and the sizes on bad input", function()
+      local m = nn.Linear(784, 10)
+      assert.error_matches(function() m:forward(hm.Tensor(100, 785)) end,
+         "nn.Linear: expected input of size 784 %(or B x 784%), got 100x785", nil, false)
+      assert.error_matches(function() m:forward(hm.Tensor(2, 3, 784)) end, "got 2x3x784")
+      assert.error_matches(function() m:forward(hm.DoubleTensor(784)) end,
+         "nn.Linear: expected input of type hm.FloatTensor, got hm.DoubleTensor")
+      assert.error_matches(function() nn.Linear(0, 3) end, "nn.Linear: positive integer sizes")
+   end)
+end)
