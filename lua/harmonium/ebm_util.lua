@@ -165,9 +165,9 @@ function M.checkStates(class, what, x, width, values)
       fail(class, string.format("%s must have %d columns, got %s", what, width,
                                 table.concat(x:size():totable(), " x ")), 3)
    end
-   local d = hm.DoubleTensor(x:nElement()):copy(x:contiguous():view(-1))
-   d = d:view(vector and 1 or x:size(1), width)
+   local d = hm.DoubleTensor(vector and 1 or x:size(1), width)
    local n = d:nElement()
+   if n > 0 then d:copy(x:contiguous():view(d:size())) end
    if values == "binary" and n > 0 and d:eq(0):sum() + d:eq(1):sum() ~= n then
       fail(class, what .. " must be binary (0 or 1)", 3)
    elseif values == "sign" and n > 0 and d:eq(1):sum() + d:eq(-1):sum() ~= n then

@@ -99,6 +99,10 @@ describe("hm.BoltzmannMachine", function()
       local S = hm.DoubleTensor(8, 5):bernoulli(0.5, g)
       local E = r:energy(S)
       for m = 1, 8 do assert.is_near(naiveEnergy(r, S[m]:totable()), E[m], 1e-12) end
+      -- empty batches give empty results
+      assert.are.equal(0, r:energy(hm.DoubleTensor(0, 5)):nElement())
+      assert.are.equal(0, r:freeEnergy(hm.DoubleTensor(0, 3)):nElement())
+      assert.are.same({ 0, 5 }, r:gibbs(hm.DoubleTensor(0, 5), 2):size():totable())
    end)
 
    it("matches a hand enumeration: free energies, log Z, log p(v) (3 visible + 2 hidden)", function()

@@ -117,6 +117,7 @@ describe("hm.Hopfield", function()
          assert.are.equal(0, one:ne(P[m]):sum())
       end
       -- the stored patterns are fixed points: one sweep, no change
+      assert.are.same({ 0, 200 }, net:recall(hm.DoubleTensor(0, 200)):size():totable())
       local fixed, n1 = net:recall(P, { generator = g })
       assert.are.equal(1, n1)
       assert.are.equal(10, rowsEqual(fixed, P))
