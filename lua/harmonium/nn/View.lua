@@ -59,15 +59,17 @@ local function batchsize(self, input)
    return bsz
 end
 
-local function contiguous(buf, t)
+-- t itself when contiguous, else a contiguous copy in the module's buffer `field`
+local function contiguous(self, field, t)
    if t:isContiguous() then return t end
-   return buf:resizeAs(t):copy(t)
+   if self[field]:type() ~= t:type() then self[field] = t:new() end
+   return self[field]:resizeAs(t):copy(t)
 end
 
 function View:updateOutput(input)
    utils.checkTensor(self, input)
    local bsz = batchsize(self, input)
-   local x = contiguous(self._input, input)
+   local x = contiguous(self, "_input", input)
    if bsz then
       self.output = x:view(bsz, table.unpack(self.size))
    else
@@ -77,7 +79,7 @@ function View:updateOutput(input)
 end
 
 function View:updateGradInput(input, gradOutput)
-   self.gradInput = contiguous(self._gradOutput, gradOutput):view(input:size())
+   self.gradInput = contiguous(self, "_gradOutput", gradOutput):view(input:size())
    return self.gradInput
 end
 

@@ -53,10 +53,21 @@ function M.canonicalFloatType(name, who)
 end
 
 --- checkTensor(module, x): raise "nn.Tanh: expected a float or double input tensor, got ..."
--- unless x is a float or double tensor
+-- unless x is a float or double tensor. When x's type differs from the module's (its output
+-- or, for criterions, gradInput), a module without parameters converts itself to x's type
+-- (so a parameter-free layer or a criterion never rounds a double input through float
+-- buffers); a module with parameters raises "expected input of type ..., got ...".
 function M.checkTensor(module, x)
    if not hm.isTensor(x) or not convertible[x:type()] then
       error(hm.type(module) .. ": expected a float or double input tensor, got " .. hm.type(x), 0)
+   end
+   local ref = hm.isTensor(module.output) and module.output or module.gradInput
+   if hm.isTensor(ref) and ref:type() ~= x:type() then
+      if module.parameterFields and #module:parameterFields() > 0 then
+         error(string.format("%s: expected input of type %s, got %s (convert the module or the input)",
+            hm.type(module), ref:type(), x:type()), 0)
+      end
+      module:type(x:type())
    end
 end
 
