@@ -48,7 +48,7 @@ function BCECriterion:updateOutput(input, target)
    target = self:checkSameSize(input, target)
    local w = weightsFor(self, input)
    local a = self._a:resizeAs(input):add(input, self.eps):log()            -- log(x + eps)
-   local b = self._b:resizeAs(input):mul(input, -1):add(1 + self.eps):log() -- log(1 - x + eps)
+   local b = self._b:resizeAs(input):mul(input, -1):add(1):add(self.eps):log() -- log(1 - x + eps)
    if w then a:cmul(w); b:cmul(w) end
    -- sum t a + (1 - t) b = t . a + sum b - t . b
    local loss = -(target:dot(a) + b:sum() - target:dot(b))
@@ -61,7 +61,7 @@ function BCECriterion:updateGradInput(input, target)
    target = self:checkSameSize(input, target)
    local w = weightsFor(self, input)
    local den = self._a:resizeAs(input):add(input, self.eps)
-   den:cmul(self._b:resizeAs(input):mul(input, -1):add(1 + self.eps))
+   den:cmul(self._b:resizeAs(input):mul(input, -1):add(1):add(self.eps))
    local gi = self.gradInput:resizeAs(input):copy(input):add(-1, target):cdiv(den)
    if w then gi:cmul(w) end
    if self.sizeAverage then gi:div(input:nElement()) end
