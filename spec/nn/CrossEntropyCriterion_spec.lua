@@ -20,6 +20,7 @@ describe("nn.CrossEntropyCriterion", function()
       for b = 1, 4 do total = total + c:forward(x[b], t[b]) end
       assert.is_true(math.abs(c:forward(x, t) - total / 4) < 1e-10)
       assert.are.equal(c:forward(x[2], 5), c:forward(x[2], hm.LongTensor{5}))
+      c:forward(x, t)
       assert.are.equal("4x5", tostring(c:backward(x, t):size()))
       c:forward(x[1], 2)
       assert.are.equal("5", tostring(c:backward(x[1], 2):size()))
