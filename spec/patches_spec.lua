@@ -1,6 +1,6 @@
--- Specs for the patch functions of lua/harmonium/preprocess.lua: randomPatches,
--- extractPatches and assemblePatches. Every patch is compared with the image region it came
--- from, read element by element.
+-- Specs for lua/harmonium/patches.lua (hm.preprocess.randomPatches, extractPatches and
+-- assemblePatches). Every patch is compared with the image region it came from, read element
+-- by element.
 local hm = require 'harmonium'
 local P = hm.preprocess
 local support = require 'support'
