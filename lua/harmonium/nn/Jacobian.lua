@@ -169,14 +169,18 @@ function M.testJacobianUpdateParameters(module, input, param, minval, maxval, pe
    refill(input, minval, maxval)
    refill(param, minval and -2, maxval and 2)
    local before = flatCopy(param)
+   -- accUpdateGradParameters moves every parameter; keep them all to restore afterwards
+   local params = module:parameters() or {}
+   local saved = {}
+   for i, t in ipairs(params) do saved[i] = t:clone() end
    local output = module:forward(input)
    local ones = zerosLike(output)
    for _, t in ipairs(tensorsOf(ones)) do t:fill(1) end
+   module:updateGradInput(input, ones)   -- containers pass gradients down through gradInput
    module:accUpdateGradParameters(input, ones, 1)
    local after = flatCopy(param)
    -- restore, then the expected step: dLoss/dParam with loss = sum(output) is J * 1
-   local p = accessor(param)
-   for k = 1, p.n do p.set(k, before[k]) end
+   for i, t in ipairs(params) do t:copy(saved[i]) end
    local jf = M.forward(module, input, param, perturbation)
    local expected = before - jf:sum(2):view(-1)
    return maxerr(after, expected)
