@@ -60,24 +60,33 @@ local function enumerate(n, fn)
 end
 M.enumerate = enumerate
 
--- sum_i Lv(a_i) per row of a (rows x visible), into a tensor of rows.
-local function visibleLogMarginal(m, a)
+-- sum_i Lv(a_i) per row of a (rows x visible), into out (rows); a is overwritten. The
+-- scratch table holds buffers reused from batch to batch (fresh large tensors cost page faults).
+local function visibleLogMarginal(m, a, out, scratch)
    local rows, V = a:size(1), m.visible
    local b = m.visibleBias:view(1, V):expand(rows, V)
+   out:resize(rows)
    if m.visibleType == "bernoulli" then
-      local x = hm.add(a, b)
-      return hm.sum(m._softplus(m, hm.DoubleTensor(), x), 2):view(rows)
+      a:add(b)
+      scratch.sp = scratch.sp or hm.DoubleTensor()
+      hm.sum(out:view(rows, 1), m._softplus(m, scratch.sp, a), 2)
    elseif m.visibleType == "softmax" then
       local K = m.softmaxSize
-      local x = hm.add(a, b)
-      return hm.sum(x:view(rows * V // K, K):logsumexp(2):view(rows, V // K), 2):view(rows)
+      a:add(b)
+      scratch.lse = scratch.lse or hm.DoubleTensor()
+      hm.logsumexp(scratch.lse, a:view(rows * V // K, K), 2)
+      hm.sum(out:view(rows, 1), scratch.lse:view(rows, V // K), 2)
    else
-      local sigma = m.sigma:view(1, V):expand(rows, V)
-      local t = hm.cmul(a, b):cdiv(sigma)
+      -- b a / sigma + a^2 / 2, summed, plus the constant
+      scratch.t = scratch.t or hm.DoubleTensor()
+      local t = scratch.t:resizeAs(a)
+      t:cmul(a, b):cdiv(m.sigma:view(1, V):expand(rows, V))
       t:addcmul(0.5, a, a)
       local const = hm.log(m.sigma):sum() + V * 0.5 * math.log(2 * math.pi)
-      return hm.sum(t, 2):view(rows):add(const)
+      hm.sum(out:view(rows, 1), t, 2)
+      out:add(const)
    end
+   return out
 end
 
 --- hm.rbm.exact.logPartition(rbm [, opts]) -> log Z, the layer summed over ('hidden' or
@@ -106,9 +115,11 @@ function M.logPartition(rbm, opts)
    end
    local m = indouble(rbm)
    if layer == "hidden" then
+      local a, out, hc, scratch = hm.DoubleTensor(), hm.DoubleTensor(), hm.DoubleTensor(), {}
       return enumerate(m.hidden, function(h)
-         local a = hm.mm(h, m.weight)
-         return visibleLogMarginal(m, a):add(hm.mv(h, m.hiddenBias))
+         a:resize(h:size(1), m.visible):mm(h, m.weight)
+         visibleLogMarginal(m, a, out, scratch)
+         return out:add(hc:resize(h:size(1)):mv(h, m.hiddenBias))
       end), "hidden"
    else
       local fe = hm.DoubleTensor()

@@ -24,7 +24,7 @@ OPTIONS (opts, all optional)
    shuffle         draw a new permutation of the data every epoch (true)
    validation      held-out data (N x visible): the free-energy gap is reported
    callback        function(epoch, stats) called after every epoch; return false to stop
-   progress        progress bar on stderr (true when hm.progress exists or verbose)
+   progress        an hm.progress bar per epoch, with the running reconstruction error (verbose)
    verbose         print one line per epoch (true)
 
 RETURNS stats: a list, one table per epoch, {epoch, reconstructionError (mean squared
@@ -82,25 +82,13 @@ local function meanFreeEnergy(rbm, x, fe)
    return total / n
 end
 
--- A progress line on stderr: hm.progress when it exists, else a plain bar.
+-- A progress bar per epoch (hm.progress): returns update(i, n, epoch, epochs, err).
 local function makeProgress(enabled)
-   if not enabled then return function() end end
-   local P = hm.progress
-   if type(P) == "table" and type(P.bar) == "function" then
-      return function(i, n, msg) P.bar(i, n, msg) end
-   elseif type(P) == "function" or (type(P) == "table" and getmetatable(P) and getmetatable(P).__call) then
-      return function(i, n, msg) P(i, n, msg) end
-   end
-   local last = -1
-   return function(i, n, msg)
-      local pct = math.floor(100 * i / n)
-      if pct == last and i ~= n then return end
-      last = pct
-      local w = 30
-      local k = math.floor(w * i / n)
-      io.stderr:write(string.format("\r[%s%s] %3d%% %s", string.rep("=", k), string.rep(" ", w - k), pct, msg or ""))
-      if i == n then io.stderr:write("\n") end
-      io.stderr:flush()
+   if not enabled or not hm.progress then return function() end end
+   local bar
+   return function(i, n, epoch, epochs, err)
+      if i == 1 then bar = hm.progress.new(n, { title = string.format("epoch %d/%d", epoch, epochs) }) end
+      bar:update(i, { { "recon", err } })
    end
 end
 
@@ -177,7 +165,7 @@ function M.train(rbm, data, opts)
    check(isint(chains) and chains >= 1, "chains must be an integer >= 1")
    if method == "cd" then chains = nil end
    local verbose = opts.verbose ~= false
-   local progress = makeProgress(opts.progress == nil and (verbose and hm.progress ~= nil) or opts.progress)
+   local progress = makeProgress(opts.progress == nil and verbose or opts.progress)
 
    -- 1. flat parameters, gradients and the momentum increments
    local params, grads = rbm:getParameters()
@@ -306,7 +294,7 @@ function M.train(rbm, data, opts)
       for bi = 1, nb do
          local s = (bi - 1) * B + 1
          errsum = errsum + step(perm, s, math.min(B, N - s + 1), mom)
-         progress(bi, nb, string.format("epoch %d/%d  recon %.4f", epoch, epochs, errsum / math.min(bi * B, N)))
+         progress(bi, nb, epoch, epochs, errsum / math.min(bi * B, N))
       end
       local st = { epoch = epoch, reconstructionError = errsum / N, momentum = mom,
                    learningRate = lr, time = timer:time().real - t0 }
