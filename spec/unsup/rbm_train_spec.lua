@@ -213,3 +213,25 @@ describe("hm.rbm.mergePatches", function()
       end, "does not match RBM 1")
    end)
 end)
+
+describe("examples/rbm_mnist.lua", function()
+   local support = require 'support'
+
+   it("--quick trains on the bundled sample and writes filters, samples and the model", function()
+      local dir = support.tmpname()
+      os.remove(dir)
+      local out, err, code = support.sh("bin/harmonium examples/rbm_mnist.lua --quick -epochs 2 -hidden 64 -out "
+         .. support.q(dir))
+      assert.are.equal(0, code, err)
+      assert.is_truthy(out:find("epoch  2  reconstruction error", 1, true), out)
+      local filters = assert(hm.image.load(dir .. "/filters.png"))
+      assert.is_true(filters:dim() == 2 or filters:dim() == 3)
+      local samples = assert(hm.image.load(dir .. "/samples.png"))
+      assert.are.equal(300, samples:size(samples:dim()))      -- 10 x (28 + 2)
+      local rbm = hm.load(dir .. "/rbm_mnist.hm")
+      assert.are.equal("hm.RBM", hm.type(rbm))
+      assert.are.equal(64, rbm.hidden)
+      for _, f in ipairs({ "filters.png", "samples.png", "rbm_mnist.hm" }) do os.remove(dir .. "/" .. f) end
+      os.remove(dir)
+   end)
+end)
