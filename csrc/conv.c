@@ -167,11 +167,16 @@ static int claimslot (ConvCtx *c) {
 #undef R
 #undef R_GEMM
 
-/* Column slots for a batch of B samples: one per thread when the batch is split. */
-static int conv_nslots (int64_t B) {
+/* Below this many multiply-adds a batch stays on one thread: waking the pool costs more
+** than it saves (a tiny convolution took 1 us serially and 15-25 us split). */
+#define CONV_PARALLEL_MACS ((int64_t)1 << 21)
+
+/* Column slots for a batch: one per thread when the batch is split over the pool. */
+static int conv_nslots (const ConvGeom *g) {
   int nt = hm_getnumthreads();
-  if (B <= 1 || nt <= 1) return 1;
-  return B < nt ? (int)B : nt;
+  int64_t macs = g->B * g->F * g->C * g->kH * g->kW * g->oH * g->oW;
+  if (g->B <= 1 || nt <= 1 || macs < CONV_PARALLEL_MACS) return 1;
+  return g->B < nt ? (int)g->B : nt;
 }
 
 /*
@@ -401,7 +406,7 @@ static int conv_forward (lua_State *L) {
     memset(&c, 0, sizeof c);
     c.g = &g; c.in = Tensor_data(in); c.out = Tensor_data(out);
     c.weight = Tensor_data(w); c.bias = b != NULL ? Tensor_data(b) : NULL;
-    c.nslots = conv_nslots(g.B);
+    c.nslots = conv_nslots(&g);
     c.slotsize = g.identity ? 0 : g.C * g.kH * g.kW * g.oH * g.oW;
     c.scratch = getscratch(L, 11, type, c.nslots * c.slotsize, ops, 4);
   }
@@ -445,7 +450,7 @@ static int conv_backward_input (lua_State *L) {
     ops[2] = gx;
     memset(&c, 0, sizeof c);
     c.g = &g; c.in = Tensor_data(gy); c.out = Tensor_data(gx); c.weight = Tensor_data(w);
-    c.nslots = conv_nslots(g.B);
+    c.nslots = conv_nslots(&g);
     c.slotsize = g.identity ? 0 : g.C * g.kH * g.kW * g.oH * g.oW;
     c.scratch = getscratch(L, 11, type, c.nslots * c.slotsize, ops, 3);
   }
@@ -512,7 +517,7 @@ static int conv_backward_params (lua_State *L) {
     c.g = &g; c.in = Tensor_data(in); c.gradout = Tensor_data(gy);
     c.gw = Tensor_data(gw); c.gb = gb != NULL ? Tensor_data(gb) : NULL;
     c.scale = scale;
-    c.nslots = conv_nslots(g.B);
+    c.nslots = conv_nslots(&g);
     c.slotsize = g.identity ? 0 : CKK * g.oH * g.oW;
     c.scratch = getscratch(L, 12, type, c.nslots * c.slotsize +
                            (c.nslots - 1) * (g.F * CKK + g.F), ops, 4);
