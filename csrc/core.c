@@ -42,6 +42,7 @@ int luaopen_harmonium_core (lua_State *L);
 
 int luaopen_harmonium_core (lua_State *L) {
   int F, M;
+  hm_install_allocator(L);
   lua_newtable(L);                       /* module table */
   F = lua_gettop(L);
   lua_newtable(L);                       /* method table */

@@ -111,6 +111,9 @@ void hm_open_io (lua_State *L, int F, int M);
 void hm_open_image (lua_State *L, int F, int M);
 void hm_open_conv (lua_State *L, int F, int M);
 
+/* ---- memory (alloc.c): cache large blocks so big tensors do not fault in fresh pages ---- */
+void hm_install_allocator (lua_State *L);
+
 /* ---- threads (parallel.c) ----
 ** One small pool of our own whose workers sleep on a condition variable (no spinning),
 ** so it never fights OpenBLAS's pool for the cores. fn runs on [begin, end) chunks. */
