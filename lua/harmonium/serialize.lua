@@ -362,6 +362,20 @@ local function newid(r, at)
    return id
 end
 
+
+-- Classes of our own libraries load on demand, so hm.load of a saved network works in a
+-- fresh process: 'nn.Linear' loads harmonium.nn, 'hm.RBM' loads harmonium.RBM.
+local function autoload(name)
+   local candidates = {}
+   local pkg, cls = name:match("^([%w_]+)%.([%w_]+)$")
+   if pkg == "hm" then candidates = { "harmonium." .. cls, "harmonium." .. cls:lower() }
+   elseif pkg then candidates = { "harmonium." .. pkg } end
+   for _, m in ipairs(candidates) do
+      if pcall(require, m) and class.registry[name] then return class.registry[name] end
+   end
+   return nil
+end
+
 local function decodepairs(r, t, at)
    local n = readint(r)
    -- each pair takes at least two tag bytes
@@ -404,7 +418,7 @@ decode = function(r)
    elseif tag == T_OBJECT then
       local id = newid(r, at)
       local name = readstring(r)
-      local cls = class.registry[name]
+      local cls = class.registry[name] or autoload(name)
       if not cls then
          fail("contains an object of unknown class '" .. name .. "' (load the module that "
               .. "defines it first)")
