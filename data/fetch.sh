@@ -129,6 +129,7 @@ fetch_cifar () {
     return
   fi
   mkdir -p "$cache"
+  downloaded=""
   if [ -z "$tarball" ]; then
     tarball="$cache/$(basename "$url")"
     say "downloading $url"
@@ -136,10 +137,12 @@ fetch_cifar () {
     elif command -v wget >/dev/null 2>&1; then wget -O "$tarball.part" "$url"
     else die "neither curl nor wget is installed"; fi || die "download of $url failed"
     mv "$tarball.part" "$tarball"
+    downloaded=1
   fi
   [ -f "$tarball" ] || die "$tarball does not exist"
   got=$(md5of "$tarball")
   if [ "$got" != "$md5" ]; then
+    [ -n "$downloaded" ] && rm -f "$tarball"
     die "checksum mismatch for $tarball: the official $name binary tarball has md5 $md5, got $got"
   fi
   tar --no-same-owner -xzf "$tarball" -C "$cache" || die "could not extract $tarball"
