@@ -585,7 +585,7 @@ static int io_idxread (lua_State *L) {
   /* the size the header claims, checked against the file before anything is allocated */
   full = h.datalen;
   if (!b->r.gz) {
-    uint64_t avail = filelen - h.headerlen;
+    uint64_t avail = filelen > h.headerlen ? filelen - h.headerlen : 0;
     if (h.datalen > avail) return idxerror(L, b, path, HM_IO_ESHORT, &h, filelen, avail);
     if (h.datalen < avail) return idxerror(L, b, path, HM_IO_ELONG, &h, filelen, avail);
   } else if (h.datalen / GZIP_MAX_RATIO > filelen + 64) {
