@@ -95,7 +95,7 @@ sanitize: deps
 # ---------------------------------------------------------------- fuzzing
 # Each fuzz/fuzz_<name>.c is a libFuzzer target over one of our file readers (IDX, CIFAR,
 # PNG, ...). `make fuzz` builds them with clang and runs each for FUZZ_SECONDS from its
-# corpus in fuzz/corpus/<name>/ (seeds are committed; new finds go to build/fuzz/).
+# corpus in fuzz/corpus/<name>/ for fuzz_<name>.c (seeds are committed; new finds go to build/fuzz/).
 FUZZ_SECONDS ?= 20
 FUZZ_SRC  = $(wildcard fuzz/fuzz_*.c)
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -103,11 +103,11 @@ fuzz: deps
 	@sh tools/ensure-packages.sh $(SAN_PKGS)
 	rm -rf build/fuzz && mkdir -p build/fuzz/obj
 	for f in $(CORE_SRC); do \
-	  clang $(HM_CFLAGS) -O1 -g -fPIC -fsanitize=address,undefined -c $$f -o build/fuzz/obj/$$(basename $$f .c).o || exit 1; done
-	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  clang $(HM_CFLAGS) -O1 -g -fPIC -fsanitize=fuzzer-no-link,address,undefined -c $$f -o build/fuzz/obj/$$(basename $$f .c).o || exit 1; done
+	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); c=$${n#fuzz_}; \
 	  clang $(HM_CFLAGS) $(FUZZ_FLAGS) -o build/fuzz/$$n $$f build/fuzz/obj/*.o -l$(LUA) $(LIBS) || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$n; \
-	  ./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n fuzz/corpus/$$n \
+	  ./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n fuzz/corpus/$$c \
 	    2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	  echo "fuzz: $$n ran $(FUZZ_SECONDS) s without a crash"; done
 

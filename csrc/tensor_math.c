@@ -799,12 +799,20 @@ static int math_indexselect (lua_State *L) {
   src = hm_pushcontiguous(L, first);
   memcpy(size, t->size, sizeof size);
   size[dim] = n;
+  if (res) {
+    /* the minibatch gather of a training loop: write straight into a contiguous result
+    ** that does not share the source's storage, with no temporary */
+    Tensor *r = hm_resize(L, 1, t->ndim, size);
+    if (Tensor_iscontiguous(r) && r->storage != src->storage) {
+      Tensor_indexSelect(r, src, dim, idx, n);
+      lua_settop(L, 1);
+      return 1;
+    }
+  }
   out = hm_newtensor(L, t->type, t->ndim, size);
   Tensor_indexSelect(out, src, dim, idx, n);
   if (res) {
-    Tensor *r = hm_checktensor(L, 1);
-    if (!Tensor_samesize(r, out)) r = hm_resizeas(L, 1, out);
-    Tensor_copy(r, out);
+    Tensor_copy(hm_checktensor(L, 1), out);
     lua_settop(L, 1);
   }
   return 1;
