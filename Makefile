@@ -123,6 +123,8 @@ install: all
 	cp $(BIN) $(DESTDIR)$(PREFIX)/bin/harmonium
 	cp $(CORE_SO) $(DESTDIR)$(PREFIX)/lib/lua/5.4/harmonium/core.so
 	cp -r lua/harmonium $(DESTDIR)$(PREFIX)/share/lua/5.4/
+	mkdir -p $(DESTDIR)$(PREFIX)/share/harmonium/data
+	cp -r data/mnist-sample data/fashion-mnist-sample $(DESTDIR)$(PREFIX)/share/harmonium/data/
 
 # The rockspec check CI runs: install into a temporary tree, then use it from plain lua5.4.
 rock-check: deps
@@ -136,4 +138,6 @@ rock-install: all
 	mkdir -p $(LIBDIR)/harmonium $(LUADIR) $(BINDIR)
 	cp $(CORE_SO) $(LIBDIR)/harmonium/core.so
 	cp -r lua/harmonium $(LUADIR)/
+	mkdir -p $(LUADIR)/../../harmonium/data
+	cp -r data/mnist-sample data/fashion-mnist-sample $(LUADIR)/../../harmonium/data/
 	cp $(BIN) $(BINDIR)/harmonium

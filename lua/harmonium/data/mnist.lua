@@ -24,10 +24,14 @@ local M = {}
 
 ------------------------------------------------------------------ locations
 
---- M.repoDir() -> the source tree's root (two levels above lua/harmonium/data), or nil
+--- M.repoDir() -> the source tree's root (two levels above lua/harmonium/data), or for an
+-- installed copy (PREFIX/share/lua/5.4/harmonium/data) PREFIX/share/harmonium, where
+-- `make install` puts data/; nil when unknown
 function M.repoDir()
    local src = debug.getinfo(1, "S").source
    if src:sub(1, 1) ~= "@" then return nil end
+   local share = src:sub(2):match("^(.*)[/\\]lua[/\\]5%.4[/\\]harmonium[/\\]data[/\\][^/\\]*$")
+   if share then return share .. "/harmonium" end
    local dir = src:sub(2):match("^(.*)[/\\]lua[/\\]harmonium[/\\]data[/\\][^/\\]*$")
    if dir == nil and src:match("^@lua[/\\]harmonium") then dir = "." end
    return dir
