@@ -70,7 +70,9 @@ test: deps all
 check: deps all
 	$(BUSTED)
 
+# The demo wants full MNIST; without a network it falls back to the bundled sample.
 demo: deps all
+	@sh data/fetch.sh mnist || echo "demo: could not fetch MNIST; using the bundled sample"
 	$(BIN) examples/demo.lua
 
 bench-deps:
