@@ -34,6 +34,8 @@
 #define CACHE_MAX ((size_t)1 << 30)      /* most bytes kept in the cache */
 #define CACHE_SLOTS 64
 
+#ifndef HM_NO_ALLOC_CACHE
+
 typedef struct Block { void *p; size_t cap; } Block;
 
 static struct {
@@ -212,7 +214,6 @@ static void *hm_alloc (void *ud, void *ptr, size_t osize, size_t nsize) {
 ** Safe at any time: blocks the previous allocator made are still freed by it.
 */
 void hm_install_allocator (lua_State *L) {
-#ifndef HM_NO_ALLOC_CACHE
   void *ud;
   lua_Alloc f = lua_getallocf(L, &ud);
   const char *env = getenv("HM_ALLOC_CACHE");
@@ -231,7 +232,12 @@ void hm_install_allocator (lua_State *L) {
   A.prev = f;
   A.prevud = ud;
   lua_setallocf(L, hm_alloc, NULL);
-#else
-  (void)L;
-#endif
 }
+
+#else
+
+void hm_install_allocator (lua_State *L) {
+  (void)L;                                  /* sanitizer builds keep Lua's allocator */
+}
+
+#endif
