@@ -3,7 +3,8 @@ input n or (B, n); output m or (B, m); weight (m, n), bias (m).
 
 The batch bias is added with a rank-1 update (ones(B) x b^T, Torch7's addBuffer), and its
 gradient is one matrix-vector product with the same ones; every buffer is kept between
-calls, so a forward/backward pass of a fixed batch size allocates nothing.
+calls, so a forward/backward pass of a fixed batch size allocates nothing. Setting
+linear.gradInput = nil (Torch7) skips the input gradient of a first layer.
 ]]
 
 local hm = require 'harmonium'
@@ -85,7 +86,10 @@ function Linear:updateOutput(input)
    return self.output
 end
 
+-- With self.gradInput set to nil (Torch7's idiom for a first layer whose input needs no
+-- gradient, which PyTorch's autograd skips by itself) the product is skipped; returns nil.
 function Linear:updateGradInput(input, gradOutput)
+   if not self.gradInput then return nil end
    self.gradInput:resizeAs(input)
    if input:dim() == 1 then
       self.gradInput:addmv(0, self.gradInput, 1, self.weight:t(), gradOutput)
