@@ -3,12 +3,19 @@
 Each line prints our figure, the reference's, and the ratio against the issue's target.
 References: raw cblas_sgemm and memcpy (in C, same data), Debian's PyTorch 1.13 through
 /usr/bin/python3 when python3-torch is installed (make bench-deps); a missing reference is
-reported as skipped.
+reported as skipped. At the end it runs bench/conv_bench.lua, bench/nn_bench.lua and
+bench/rbm_bench.lua (issues 4 and 5: convolution, MLP epoch, LeNet-5 step, RBM CD-1 epoch,
+AIS), each in its own process. The machine's load average is printed first: on a shared
+machine the ratios are only comparable when the load is low.
 ]]
 local hm = require 'harmonium'
 
 print(string.format("threads: %d for element-wise ops (hm.setnumthreads), %d for OpenBLAS",
    hm.getnumthreads(), hm.getblasthreads()))
+do
+   local f = io.open("/proc/loadavg")
+   if f then print("load average: " .. (f:read("*l") or "?")); f:close() end
+end
 
 local out = {}
 local function report(name, ours, ref, ratio, target, unit)
@@ -110,4 +117,19 @@ if rss then
    report("peak RSS, 10,000 x 1 MB tensors (MB)", rss, 200, rss / 200, "< 200 MB", "MB")
 else
    print("peak RSS: the child process failed")
+end
+
+---------------------------------------------------------------- issue 4 and 5 benchmarks
+-- Each script runs in its own process (its data, buffers and thread settings stay there)
+-- and prints its own lines in the format above, references measured in the same run.
+for _, s in ipairs{
+   { "bench/conv_bench.lua", "convolution and pooling (issue 4)" },
+   { "bench/nn_bench.lua", "MLP epoch and LeNet-5 step (issue 4)" },
+   { "bench/rbm_bench.lua", "RBM CD-1 epoch and AIS (issue 5)" },
+} do
+   io.stdout:flush()
+   local ok, how, code = os.execute(exe .. " " .. s[1])
+   if not ok then
+      print(string.format("%s: %s failed (%s %s)", s[2], s[1], tostring(how), tostring(code)))
+   end
 end
