@@ -23,8 +23,8 @@ cmd:option('-quick', false, 'the bundled 1,000-digit sample, 3 modules of 200 un
 cmd:option('-hidden', 1000, 'hidden units per module')
 cmd:option('-modules', 3, 'number of modules')
 cmd:option('-lambda', 1, 'ridge parameter of the closed-form U')
-cmd:option('-iterations', 30, 'gradient steps on each module\'s lower weights')
-cmd:option('-lr', 1, 'learning rate of those steps')
+cmd:option('-iterations', 50, 'gradient steps on each module\'s lower weights')
+cmd:option('-lr', 20, 'learning rate of those steps (momentum 0.9)')
 cmd:option('-batch', 10000, 'rows per step (0: all)')
 cmd:option('-seed', 1, 'random seed')
 cmd:option('-out', '.', 'output directory')
@@ -57,7 +57,7 @@ local dsn = hm.DSN{ input = 784, hidden = hidden, modules = opt.modules, output 
 print(tostring(dsn))
 local timer = hm.Timer()
 local stats = dsn:train(train.data, train.labels, {
-   iterations = opt.iterations, learningRate = opt.lr, momentum = 0.5,
+   iterations = opt.iterations, learningRate = opt.lr, momentum = 0.9,
    batchSize = batch > 0 and batch or nil,
 })
 local time = timer:time().real

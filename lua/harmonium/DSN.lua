@@ -219,8 +219,8 @@ end
 -- batch by default, as Deng and Yu; opts.batchSize for minibatches of that many rows), then
 -- U solved once more on all the data.
 -- T: N x output targets, or N labels in 1..output (one-hot targets).
--- opts: iterations (20), learningRate (0.5; the gradient is that of the mean squared error
---   per sample), momentum (0.5), batchSize (nil: all rows), generator (minibatch order),
+-- opts: iterations (20), learningRate (10: the gradient of the mean squared error per
+--   sample is small), momentum (0.9), batchSize (nil: all rows), generator (minibatch order),
 --   verbose (true), progress (= verbose), callback(m, stat) returning false to stop
 -- RETURNS a list per module of {module, losses (L before each step), mse, error (training
 --   classification error when T are labels or one-hot), time}
@@ -234,7 +234,7 @@ function DSN:train(X, T, opts)
    if not labels then local _; _, labels = hm.max(T, 2); labels = labels:view(N) end
    local iters = opts.iterations or 20
    if math.type(iters) ~= "integer" or iters < 0 then fail(":train", "iterations must be an integer >= 0") end
-   local lr, mom = opts.learningRate or 0.5, opts.momentum or 0.5
+   local lr, mom = opts.learningRate or 10, opts.momentum or 0.9
    if type(lr) ~= "number" or not (lr > 0 and lr < math.huge) then
       fail(":train", "learningRate must be a positive number, got " .. tostring(lr))
    end
