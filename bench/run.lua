@@ -15,6 +15,17 @@ print(string.format("threads: %d for element-wise ops (hm.setnumthreads), %d for
 do
    local f = io.open("/proc/loadavg")
    if f then print("load average: " .. (f:read("*l") or "?")); f:close() end
+   -- which CPU, and which kernel set OpenBLAS's DYNAMIC_ARCH picked for it (0.3.21 runs its
+   -- Haswell kernels on AVX-512 AMD EPYC; OPENBLAS_CORETYPE=SkylakeX doubles small sgemm there)
+   f = io.open("/proc/cpuinfo")
+   local cpu = f and f:read("a"):match("model name%s*:%s*([^\n]+)")
+   if f then f:close() end
+   local exe0 = arg and arg[-1] or "bin/harmonium"
+   local p = io.popen("OPENBLAS_VERBOSE=2 " .. exe0 .. " -e '' 2>&1")
+   local core = p and p:read("a"):match("Core: (%S+)")
+   if p then p:close() end
+   print(string.format("cpu: %s; OpenBLAS core: %s%s", cpu or "?", core or "?",
+      os.getenv("OPENBLAS_CORETYPE") and " (OPENBLAS_CORETYPE=" .. os.getenv("OPENBLAS_CORETYPE") .. ")" or ""))
 end
 
 local out = {}
