@@ -44,7 +44,8 @@ The hot path, per batch of b rows: one GEMM up and one down per Gibbs step into 
 once per batch size; hm.sigmoidBernoulli samples straight into them; the weight gradient is
 ONE GEMM over the merged statistics, HH^T VV with HH = [p(h|v0); -r p(h|vn)] and
 VV = [v0; vn] (twice the inner dimension, DESIGN.md), and the bias gradients are two GEMVs
-over the same buffers; the update is flat in-place arithmetic on getParameters' tensors.
+over the same buffers; the update is flat in-place arithmetic on getParameters' tensors
+(two passes: the velocity is kept divided by -learningRate).
 Nothing is allocated per batch (apart from small view headers).
 ]]
 
@@ -276,9 +277,10 @@ function M.train(rbm, data, opts)
       gradHB:addmv(0, gradHB, -1 / b, S.HH:t(), S.ones)
       if target then gradHB:add(scost, q):add(-scost * target) end
       if wd > 0 then gradW:add(wd, rbm.weight) end
-      -- 4. momentum step on the flat parameters
-      if mom > 0 then inc:mul(mom):add(-lr, grads) else inc:mul(grads, -lr) end
-      params:add(inc)
+      -- 4. momentum step on the flat parameters; inc holds the velocity divided by -lr
+      -- (lr is fixed), so the step is two passes: inc = grads + mom inc, params -= lr inc
+      if mom > 0 then hm.add(inc, grads, mom, inc) else inc:copy(grads) end
+      params:add(-lr, inc)
       if rbm.learnSigma then
          rbm.logVariance:clamp(minLogVar, math.huge)
          rbm:_syncSigma()
