@@ -23,6 +23,7 @@
 #include <cblas.h>
 
 #include "tensor.h"
+#include "gemm.h"
 
 /* OpenBLAS's thread control; cblas.h of OpenBLAS declares them too, netlib's does not. */
 void openblas_set_num_threads (int num_threads);
@@ -119,8 +120,8 @@ static void Tensor_gemm (Tensor *r, double beta, double alpha, const Tensor *m1,
     rows = (int)p; cols = (int)n;
   }
   if (r->type == HM_FLOAT)
-    cblas_sgemm(CblasRowMajor, tx, ty, rows, cols, (int)k, (float)alpha, X->data, X->ld,
-                Y->data, Y->ld, (float)beta, C.data, C.ld);
+    hm_sgemm(tx == CblasTrans, ty == CblasTrans, rows, cols, (int)k, (float)alpha, X->data,
+             X->ld, Y->data, Y->ld, (float)beta, C.data, C.ld);
   else
     cblas_dgemm(CblasRowMajor, tx, ty, rows, cols, (int)k, alpha, X->data, X->ld,
                 Y->data, Y->ld, beta, C.data, C.ld);
@@ -588,6 +589,25 @@ static int blas_getblasthreads (lua_State *L) {
   return 1;
 }
 
+/*
+** hm.setgemm(name) -> name in effect: which float matrix product addmm, mm, bmm, nn and the
+** RBMs use: "harmonium" (our AVX-512 kernel, gemm.c; the default where the CPU has AVX-512)
+** or "openblas". Asking for "harmonium" on a CPU without AVX-512 gives "openblas".
+** hm.getgemm() -> the name in effect. HARMONIUM_GEMM=openblas in the environment sets the
+** default.
+*/
+static int blas_setgemm (lua_State *L) {
+  static const char *const names[] = {"openblas", "harmonium", NULL};
+  int want = luaL_checkoption(L, 1, NULL, names);
+  lua_pushstring(L, names[hm_sgemm_select(want)]);
+  return 1;
+}
+
+static int blas_getgemm (lua_State *L) {
+  lua_pushstring(L, hm_sgemm_native() ? "harmonium" : "openblas");
+  return 1;
+}
+
 static double now_seconds (void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -655,6 +675,8 @@ static const hm_Reg blas_funcs[] = {
   {"baddbmm", blas_baddbmm, HM_BOTH},
   {"setblasthreads", blas_setblasthreads, HM_FUNCTION},
   {"getblasthreads", blas_getblasthreads, HM_FUNCTION},
+  {"setgemm", blas_setgemm, HM_FUNCTION},
+  {"getgemm", blas_getgemm, HM_FUNCTION},
   {"_rawsgemm", blas_rawsgemm, HM_FUNCTION},
   {"_memcpybench", blas_memcpybench, HM_FUNCTION},
   {NULL, NULL, 0}
