@@ -65,6 +65,7 @@ int luaopen_harmonium_core (lua_State *L) {
   hm_open_io(L, F, M);
   hm_open_image(L, F, M);
   hm_open_conv(L, F, M);
+  hm_open_nn(L, F, M);
   lua_settop(L, F);
   return 1;
 }

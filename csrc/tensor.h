@@ -110,6 +110,7 @@ void hm_open_serialize (lua_State *L, int F, int M);
 void hm_open_io (lua_State *L, int F, int M);
 void hm_open_image (lua_State *L, int F, int M);
 void hm_open_conv (lua_State *L, int F, int M);
+void hm_open_nn (lua_State *L, int F, int M);
 
 /* ---- memory (alloc.c): cache large blocks so big tensors do not fault in fresh pages ---- */
 void hm_install_allocator (lua_State *L);

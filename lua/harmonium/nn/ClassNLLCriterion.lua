@@ -12,6 +12,7 @@ local utils = require 'harmonium.nn.utils'
 require 'harmonium.nn.Criterion'
 
 local ClassNLLCriterion, parent = hm.class('nn.ClassNLLCriterion', 'nn.Criterion')
+local classNLL, classNLLGrad = hm._nn.classNLL, hm._nn.classNLLGrad
 
 --- nn.ClassNLLCriterion([weights [, sizeAverage=true]]): ERRORS: weights not a 1D tensor
 function ClassNLLCriterion:__init(weights, sizeAverage)
@@ -23,12 +24,11 @@ function ClassNLLCriterion:__init(weights, sizeAverage)
       end
       self.weights = weights:type(hm.getdefaulttensortype()):clone()
    end
-   self._target = hm.LongTensor()   -- (B, 1) class indices
-   self._picked = hm.Tensor()       -- (B, 1) x[b, t_b]
-   self._w = hm.Tensor()            -- (B, 1) w[t_b]
+   self._target = hm.LongTensor()   -- class indices given as another tensor type or a number
 end
 
--- input as (B, n) and targets as a (B, 1) LongTensor, checked.
+-- input as (B, n) and targets as a (B, 1) LongTensor, checked (MultiMarginCriterion's
+-- preparation; ClassNLL's own passes hand the targets to hm._nn as they are).
 function ClassNLLCriterion:prepare(input, target)
    local name = hm.type(self)
    utils.checkDims(self, input, 1, 2, "1D or 2D")
@@ -61,18 +61,54 @@ function ClassNLLCriterion:prepare(input, target)
    return x, t
 end
 
--- (B, 1) weights of the target classes and their total (B without weights).
-local function targetWeights(self, x, t)
-   if not self.weights then return nil, x:size(1) end
-   local w = hm.indexSelect(self._w, self.weights, 1, t:view(-1)):view(-1, 1)
-   return w, w:sum()
+-- The targets as a LongTensor of B elements for hm._nn.classNLL (target itself when it is
+-- one, else converted into self._target), their count checked; the kernels check the range.
+local function targets(self, input, target)
+   utils.checkDims(self, input, 1, 2, "1D or 2D")
+   local B = input:dim() == 2 and input:size(1) or 1
+   if type(target) == "number" then
+      if target ~= math.floor(target) then
+         error(string.format("%s: target %s out of range [1, %d]", hm.type(self), tostring(target),
+            input:size(input:dim())), 0)
+      end
+      return self._target:resize(1):fill(target)
+   elseif not hm.isTensor(target) then
+      error(hm.type(self) .. ": expected a target tensor or number, got " .. hm.type(target), 0)
+   end
+   if target:nElement() ~= B or (input:dim() == 2 and target:dim() ~= 1) then
+      error(string.format("%s: expected %s, got target %s for input %s", hm.type(self),
+         input:dim() == 1 and "one target" or B .. " targets (a 1D tensor)",
+         utils.sizestr(target), utils.sizestr(input)), 0)
+   end
+   if target:type() == "hm.LongTensor" then return target end
+   return self._target:resize(B):copy(target)
+end
+
+local function checkWeights(self, input)
+   local n = input:size(input:dim())
+   if self.weights and self.weights:nElement() ~= n then
+      error(string.format("%s: %d class weights for input %s", hm.type(self), self.weights:nElement(),
+         utils.sizestr(input)), 0)
+   end
+end
+
+local function rangeError(self, input, bad)
+   error(string.format("%s: target %d out of range [1, %d]", hm.type(self), bad,
+      input:size(input:dim())), 0)
+end
+
+-- loss (not yet averaged) and total weight
+local function nll(self, input, t)
+   local loss, total = classNLL(input, t, self.weights)
+   if not loss then rangeError(self, input, total) end
+   return loss, total
 end
 
 function ClassNLLCriterion:updateOutput(input, target)
-   local x, t = self:prepare(input, target)
-   local picked = hm.gather(self._picked, x, 2, t)
-   local w, total = targetWeights(self, x, t)
-   local loss = -(w and picked:dot(w) or picked:sum())
+   local t = targets(self, input, target)
+   checkWeights(self, input)
+   local loss, total = nll(self, input, t)
+   if not self.weights then total = input:dim() == 2 and input:size(1) or 1 end
    if self.sizeAverage and total ~= 0 then loss = loss / total end
    self.output = loss
    self.totalWeight = total
@@ -80,17 +116,17 @@ function ClassNLLCriterion:updateOutput(input, target)
 end
 
 function ClassNLLCriterion:updateGradInput(input, target)
-   local x, t = self:prepare(input, target)
-   local w, total = targetWeights(self, x, t)
-   local norm = (self.sizeAverage and total ~= 0) and -1 / total or -1
-   self.gradInput:resizeAs(input):zero()
-   local gi = input:dim() == 1 and self.gradInput:unsqueeze(1) or self.gradInput
-   if w then
-      gi:scatter(2, t, self._picked:resizeAs(w):copy(w):mul(norm))
-   else
-      gi:scatter(2, t, norm)
+   local t = targets(self, input, target)
+   checkWeights(self, input)
+   local total = input:dim() == 2 and input:size(1) or 1
+   if self.weights then
+      local _
+      _, total = nll(self, input, t)
    end
-   return self.gradInput
+   local norm = (self.sizeAverage and total ~= 0) and -1 / total or -1
+   local gi, bad = classNLLGrad(self.gradInput:resizeAs(input), t, self.weights, norm)
+   if not gi then rangeError(self, input, bad) end
+   return gi
 end
 
 return ClassNLLCriterion

@@ -1,5 +1,5 @@
 --[[ nn.Sigmoid: y = 1 / (1 + exp(-x)), element-wise, any shape.
-dL/dx = dL/dy * y * (1 - y).
+dL/dx = dL/dy * y * (1 - y), in one fused pass (hm._nn.sigmoidGrad).
 ]]
 
 local hm = require 'harmonium'
@@ -7,6 +7,7 @@ local utils = require 'harmonium.nn.utils'
 require 'harmonium.nn.Module'
 
 local Sigmoid = hm.class('nn.Sigmoid', 'nn.Module')
+local sigmoidGrad = hm._nn.sigmoidGrad
 
 function Sigmoid:updateOutput(input)
    utils.checkTensor(self, input)
@@ -14,10 +15,7 @@ function Sigmoid:updateOutput(input)
 end
 
 function Sigmoid:updateGradInput(input, gradOutput)
-   local y = self.output
-   -- g*y - (g*y)*y: two passes, no buffer
-   self.gradInput:resizeAs(y):cmul(gradOutput, y):addcmul(-1, self.gradInput, y)
-   return self.gradInput
+   return sigmoidGrad(self.gradInput, gradOutput, self.output)
 end
 
 return Sigmoid

@@ -1,5 +1,5 @@
 --[[ nn.Tanh: y = tanh(x), element-wise, any shape.
-dL/dx = dL/dy * (1 - y^2).
+dL/dx = dL/dy * (1 - y^2), in one fused pass (hm._nn.tanhGrad).
 ]]
 
 local hm = require 'harmonium'
@@ -7,6 +7,7 @@ local utils = require 'harmonium.nn.utils'
 require 'harmonium.nn.Module'
 
 local Tanh = hm.class('nn.Tanh', 'nn.Module')
+local tanhGrad = hm._nn.tanhGrad
 
 function Tanh:updateOutput(input)
    utils.checkTensor(self, input)
@@ -14,11 +15,7 @@ function Tanh:updateOutput(input)
 end
 
 function Tanh:updateGradInput(input, gradOutput)
-   local y = self.output
-   -- g - (g*y)*y
-   local gi = self.gradInput:resizeAs(y):cmul(gradOutput, y)
-   gi:cmul(y):mul(-1):add(gradOutput)
-   return gi
+   return tanhGrad(self.gradInput, gradOutput, self.output)
 end
 
 return Tanh
