@@ -51,6 +51,7 @@
 #include <cblas.h>
 
 #include "tensor.h"
+#include "conv_avx512.h"
 
 /* OpenBLAS's thread control (blas.c declares them the same way). */
 void openblas_set_num_threads (int num_threads);
@@ -77,6 +78,9 @@ int openblas_get_num_threads (void);
 ** private partials, added after the join, so the sum does not depend on timing. A single
 ** sample, or hm.setnumthreads(1), runs serially with OpenBLAS's own threads.
 ** A 1x1 kernel with stride 1 and no padding needs no im2col: the input is the column matrix.
+** On CPUs with AVX-512, float convolutions with stride 1 (and padding below the kernel size)
+** skip im2col and GEMM altogether: conv_avx512.c computes them directly from the planes
+** (why, there). They are split over the batch the same way.
 ** Pooling is a direct loop per plane, parallel over the B*C planes of large inputs.
 */
 
@@ -94,6 +98,7 @@ typedef struct ConvCtx {
   void *out;                  /* output or gradInput */
   const void *weight, *bias, *gradout;
   void *gw, *gb;              /* gradWeight, gradBias (NULL: no bias) */
+  const DConvShape *ds;       /* the direct kernels' shape, or NULL */
   void *scratch;              /* nslots column slots of slotsize elements, then partials */
   int64_t slotsize;
   int nslots;
@@ -167,6 +172,75 @@ static int claimslot (ConvCtx *c) {
 #undef R
 #undef R_GEMM
 
+/* ---------------------------------------------------------------- direct (AVX-512) */
+
+/* The direct kernels are on where the CPU has them; hm._conv2d_direct(false) turns them off,
+** so that specs can compare them with im2col + GEMM and benches can time both. */
+static int direct_on = 1;
+
+/* Whether a convolution takes the direct kernels: float, stride 1, planes on both sides, and
+** not a 1x1 kernel (a plain GEMM already). */
+static int usedirect (const ConvGeom *g, int type) {
+  return direct_on && type == HM_FLOAT && g->dW == 1 && g->dH == 1 && !g->identity &&
+         g->C > 0 && g->F > 0 && hm_avx512_available();
+}
+
+static void dshape (const ConvGeom *g, DConvShape *s) {
+  s->C = g->C; s->H = g->H; s->W = g->W; s->F = g->F; s->kH = g->kH; s->kW = g->kW;
+  s->padH = g->padH; s->padW = g->padW; s->oH = g->oH; s->oW = g->oW;
+}
+
+static void dconv_forward_range (void *vc, int64_t b0, int64_t b1) {
+  ConvCtx *c = (ConvCtx *)vc;
+  const ConvGeom *g = c->g;
+  const int64_t inplane = g->C * g->H * g->W, outplane = g->F * g->oH * g->oW;
+  float *work = (float *)c->scratch + (int64_t)claimslot(c) * c->slotsize;
+  int64_t b;
+  for (b = b0; b < b1; b++)
+    hm_dconv_forward(c->ds, (const float *)c->in + b * inplane, (const float *)c->weight,
+                     (const float *)c->bias, (float *)c->out + b * outplane, work);
+}
+
+static void dconv_backward_input_range (void *vc, int64_t b0, int64_t b1) {
+  ConvCtx *c = (ConvCtx *)vc;
+  const ConvGeom *g = c->g;
+  const int64_t inplane = g->C * g->H * g->W, outplane = g->F * g->oH * g->oW;
+  float *work = (float *)c->scratch + (int64_t)claimslot(c) * c->slotsize;
+  int64_t b;
+  for (b = b0; b < b1; b++)
+    hm_dconv_backward_input(c->ds, (const float *)c->in + b * outplane, (const float *)c->weight,
+                            (float *)c->out + b * inplane, work);
+}
+
+/* As conv_backward_params_range: slot 0 adds into gradWeight/gradBias, the others into
+** partials after the slots (conv_reduce_params_float adds them). */
+static void dconv_backward_params_range (void *vc, int64_t b0, int64_t b1) {
+  ConvCtx *c = (ConvCtx *)vc;
+  const ConvGeom *g = c->g;
+  const int64_t F = g->F, CKK = g->C * g->kH * g->kW, oHW = g->oH * g->oW;
+  const int slot = claimslot(c);
+  float *work = (float *)c->scratch + (int64_t)slot * c->slotsize;
+  const float *gy = (const float *)c->gradout;
+  const float scale = (float)c->scale;
+  float *gw, *gb;
+  int64_t b, f;
+  if (slot == 0) {
+    gw = (float *)c->gw;
+    gb = (float *)c->gb;
+  } else {
+    float *part = (float *)c->scratch + (int64_t)c->nslots * c->slotsize +
+                  (int64_t)(slot - 1) * (F * CKK + F);
+    gw = part;
+    gb = c->gb != NULL ? part + F * CKK : NULL;
+    memset(part, 0, (size_t)(F * CKK + F) * sizeof(float));
+  }
+  if (gb != NULL)
+    for (b = b0; b < b1; b++)
+      for (f = 0; f < F; f++) gb[f] += scale * rowsum_float(gy + (b * F + f) * oHW, oHW);
+  hm_dconv_backward_params(c->ds, (const float *)c->in + b0 * g->C * g->H * g->W,
+                           gy + b0 * F * oHW, b1 - b0, scale, gw, work);
+}
+
 /* Below this many multiply-adds a batch stays on one thread: waking the pool costs more
 ** than it saves (a tiny convolution took 1 us serially and 15-25 us split). */
 #define CONV_PARALLEL_MACS ((int64_t)1 << 21)
@@ -195,6 +269,12 @@ static int conv_run (hm_RangeFn fn, ConvCtx *c, int64_t B) {
     fn(c, 0, B);
   }
   return c->nextslot < c->nslots ? c->nextslot : c->nslots;
+}
+
+static void maxpool2x2_avx512_range (void *vc, int64_t p0, int64_t p1) {
+  const PoolCtx *c = (const PoolCtx *)vc;
+  hm_maxpool2x2_avx512((const float *)c->in, (float *)c->out, c->indices, p0, p1, c->g->H,
+                       c->g->W, c->g->oH, c->g->oW);
 }
 
 /* Run a pooling kernel over the P planes of H x W pixels, in parallel when large. */
@@ -380,8 +460,9 @@ static int conv_forward (lua_State *L) {
   Tensor *in = hm_checktensor(L, 2), *w, *b, *out;
   ConvGeom g;
   ConvCtx c;
+  DConvShape ds;
   int64_t size[4];
-  int ndim, tmp, type;
+  int ndim, tmp, type, direct;
   hm_checkfloating(L, 2, in);
   type = in->type;
   if (!lua_isnoneornil(L, 1)) hm_checktensortype(L, 1, type);
@@ -394,6 +475,7 @@ static int conv_forward (lua_State *L) {
   checkbias(L, 4, "bias", b, g.F);
   outsize(L, 5, &g, 0);
   checkblas(L, &g);
+  direct = usedirect(&g, type);
   in = hm_pushcontiguous(L, 2);
   w = hm_pushcontiguous(L, 3);
   if (b != NULL) b = hm_pushcontiguous(L, 4);
@@ -407,10 +489,18 @@ static int conv_forward (lua_State *L) {
     c.g = &g; c.in = Tensor_data(in); c.out = Tensor_data(out);
     c.weight = Tensor_data(w); c.bias = b != NULL ? Tensor_data(b) : NULL;
     c.nslots = conv_nslots(&g);
-    c.slotsize = g.identity ? 0 : g.C * g.kH * g.kW * g.oH * g.oW;
+    if (direct) {
+      dshape(&g, &ds);
+      c.ds = &ds;
+      c.slotsize = hm_dconv_forward_work(&ds);
+    } else {
+      c.slotsize = g.identity ? 0 : g.C * g.kH * g.kW * g.oH * g.oW;
+    }
     c.scratch = getscratch(L, 11, type, c.nslots * c.slotsize, ops, 4);
   }
-  conv_run(type == HM_FLOAT ? conv_forward_range_float : conv_forward_range_double, &c, g.B);
+  conv_run(direct ? dconv_forward_range
+                  : type == HM_FLOAT ? conv_forward_range_float : conv_forward_range_double,
+           &c, g.B);
   if (tmp) Tensor_copy(hm_checktensor(L, 1), out);
   lua_pushvalue(L, 1);
   return 1;
@@ -425,8 +515,9 @@ static int conv_backward_input (lua_State *L) {
   Tensor *in = hm_checktensor(L, 2), *gy, *w, *gx;
   ConvGeom g;
   ConvCtx c;
+  DConvShape ds;
   int64_t size[4];
-  int ndim, tmp, type;
+  int ndim, tmp, type, direct;
   hm_checkfloating(L, 2, in);
   type = in->type;
   if (!lua_isnoneornil(L, 1)) hm_checktensortype(L, 1, type);
@@ -440,6 +531,7 @@ static int conv_backward_input (lua_State *L) {
   shape4(size, ndim, g.B, g.F, g.oH, g.oW);
   if (!hasshape(gy, ndim, size)) shapeerror(L, 3, "gradOutput", gy, ndim, size);
   checkblas(L, &g);
+  direct = usedirect(&g, type);
   gy = hm_pushcontiguous(L, 3);
   w = hm_pushcontiguous(L, 4);
   {
@@ -451,11 +543,18 @@ static int conv_backward_input (lua_State *L) {
     memset(&c, 0, sizeof c);
     c.g = &g; c.in = Tensor_data(gy); c.out = Tensor_data(gx); c.weight = Tensor_data(w);
     c.nslots = conv_nslots(&g);
-    c.slotsize = g.identity ? 0 : g.C * g.kH * g.kW * g.oH * g.oW;
+    if (direct) {
+      dshape(&g, &ds);
+      c.ds = &ds;
+      c.slotsize = hm_dconv_input_work(&ds);
+    } else {
+      c.slotsize = g.identity ? 0 : g.C * g.kH * g.kW * g.oH * g.oW;
+    }
     c.scratch = getscratch(L, 11, type, c.nslots * c.slotsize, ops, 3);
   }
-  conv_run(type == HM_FLOAT ? conv_backward_input_range_float
-                            : conv_backward_input_range_double, &c, g.B);
+  conv_run(direct ? dconv_backward_input_range
+                  : type == HM_FLOAT ? conv_backward_input_range_float
+                                     : conv_backward_input_range_double, &c, g.B);
   if (tmp) Tensor_copy(hm_checktensor(L, 1), gx);
   lua_pushvalue(L, 1);
   return 1;
@@ -483,8 +582,9 @@ static int conv_backward_params (lua_State *L) {
   Tensor *in = hm_checktensor(L, 3), *gw, *gb, *gy;
   ConvGeom g;
   ConvCtx c;
+  DConvShape ds;
   int64_t size[4];
-  int ndim, tmpw, tmpb = 0, type, used;
+  int ndim, tmpw, tmpb = 0, type, used, direct;
   lua_Number scale;
   hm_checkfloating(L, 3, in);
   type = in->type;
@@ -501,6 +601,7 @@ static int conv_backward_params (lua_State *L) {
   shape4(size, ndim, g.B, g.F, g.oH, g.oW);
   if (!hasshape(gy, ndim, size)) shapeerror(L, 4, "gradOutput", gy, ndim, size);
   checkblas(L, &g);
+  direct = usedirect(&g, type);
   in = hm_pushcontiguous(L, 3);
   gy = hm_pushcontiguous(L, 4);
   {
@@ -518,12 +619,20 @@ static int conv_backward_params (lua_State *L) {
     c.gw = Tensor_data(gw); c.gb = gb != NULL ? Tensor_data(gb) : NULL;
     c.scale = scale;
     c.nslots = conv_nslots(&g);
-    c.slotsize = g.identity ? 0 : CKK * g.oH * g.oW;
+    if (direct) {
+      dshape(&g, &ds);
+      c.ds = &ds;
+      /* a chunk of hm_parallel_for holds at most ceil(B / nslots) samples */
+      c.slotsize = hm_dconv_params_work(&ds, (g.B + c.nslots - 1) / c.nslots);
+    } else {
+      c.slotsize = g.identity ? 0 : CKK * g.oH * g.oW;
+    }
     c.scratch = getscratch(L, 12, type, c.nslots * c.slotsize +
                            (c.nslots - 1) * (g.F * CKK + g.F), ops, 4);
   }
-  used = conv_run(type == HM_FLOAT ? conv_backward_params_range_float
-                                   : conv_backward_params_range_double, &c, g.B);
+  used = conv_run(direct ? dconv_backward_params_range
+                         : type == HM_FLOAT ? conv_backward_params_range_float
+                                            : conv_backward_params_range_double, &c, g.B);
   if (type == HM_FLOAT) conv_reduce_params_float(&c, used);
   else conv_reduce_params_double(&c, used);
   if (tmpw) Tensor_copy(hm_checktensor(L, 1), gw);
@@ -570,8 +679,18 @@ static int conv_maxpool_forward (lua_State *L) {
   memset(&c, 0, sizeof c);
   c.g = &g; c.in = Tensor_data(in); c.out = Tensor_data(out);
   c.indices = (int64_t *)Tensor_data(ind);
-  pool_run(type == HM_FLOAT ? maxpool_forward_range_float : maxpool_forward_range_double,
-           &c, g.B * g.C, g.H * g.W);
+  {
+    /* 2x2, stride 2, no padding, windows inside the plane (floor mode, or ceil mode where
+    ** it rounds nothing up): the vectorised kernel */
+    int fast = g.kW == 2 && g.kH == 2 && g.dW == 2 && g.dH == 2 && g.padW == 0 &&
+               g.padH == 0 && 2 * g.oH <= g.H && 2 * g.oW <= g.W;
+    hm_RangeFn fn;
+    if (type == HM_FLOAT && fast && g.W < ((int64_t)1 << 30) && hm_avx512_available())
+      fn = maxpool2x2_avx512_range;
+    else if (type == HM_FLOAT) fn = fast ? maxpool2x2_forward_range_float : maxpool_forward_range_float;
+    else fn = fast ? maxpool2x2_forward_range_double : maxpool_forward_range_double;
+    pool_run(fn, &c, g.B * g.C, g.H * g.W);
+  }
   if (tmp) Tensor_copy(hm_checktensor(L, 1), out);
   if (tmpi) Tensor_copy(hm_checktensor(L, 2), ind);
   lua_pushvalue(L, 1);
@@ -690,7 +809,19 @@ static int conv_avgpool_backward (lua_State *L) {
   return 1;
 }
 
+/*
+** hm._conv2d_direct([on]) -> whether float convolutions took the direct AVX-512 kernels before
+** the call (false where the CPU lacks them); a boolean turns them on or off from now on.
+*/
+static int conv_direct (lua_State *L) {
+  int was = direct_on && hm_avx512_available();
+  if (!lua_isnoneornil(L, 1)) direct_on = optboolean(L, 1, 1);
+  lua_pushboolean(L, was);
+  return 1;
+}
+
 static const hm_Reg conv_funcs[] = {
+  {"_conv2d_direct", conv_direct, HM_FUNCTION},
   {"_conv2d_forward", conv_forward, HM_FUNCTION},
   {"_conv2d_backward_input", conv_backward_input, HM_FUNCTION},
   {"_conv2d_backward_params", conv_backward_params, HM_FUNCTION},

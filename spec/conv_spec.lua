@@ -218,6 +218,109 @@ describe("hm._conv2d backward", function()
    end)
 end)
 
+describe("hm._conv2d direct kernels (float, stride 1, where the CPU has AVX-512)", function()
+   -- the three passes with the direct kernels on or off (off: im2col + GEMM)
+   local function passes(direct, x, w, b, G, kW, kH, pW, pH)
+      local was = hm._conv2d_direct(direct)
+      local y = hm._conv2d_forward(nil, x, w, b, kW, kH, 1, 1, pW, pH)
+      local gx = hm._conv2d_backward_input(nil, x, G, w, kW, kH, 1, 1, pW, pH)
+      local gw = w:clone():fill(0.5)
+      local gb = b and b:clone():fill(0.25)
+      hm._conv2d_backward_params(gw, gb, x, G, kW, kH, 1, 1, pW, pH, 0.75)
+      hm._conv2d_direct(was)
+      return { y, gx, gw, gb }
+   end
+
+   local function maxabs(t) return t:clone():abs():max() end
+
+   -- |ref - t| <= tol * (1 + max |ref|), element-wise
+   local function close(ref, t, tol)
+      assert.tensor_near(ref, t, tol * (1 + maxabs(ref)))
+   end
+
+   it("say whether they are on, and switch", function()
+      local was = hm._conv2d_direct()
+      assert.are.equal("boolean", type(was))
+      assert.are.equal(was, hm._conv2d_direct(false))
+      assert.is_false(hm._conv2d_direct(true))
+      assert.are.equal(was, hm._conv2d_direct(was))
+   end)
+
+   local SHAPES = {   -- B, C, F, H, W, kH, kW, padH, padW
+      { 64, 1, 6, 28, 28, 5, 5, 0, 0 },   -- LeNet's layers
+      { 5, 6, 16, 12, 12, 5, 5, 0, 0 },
+      { 3, 3, 19, 9, 37, 3, 3, 1, 1 },    -- rows past 16 lanes; filters past two blocks
+      { 2, 2, 1, 7, 5, 2, 4, 0, 3 },      -- one filter; padding wider than half the kernel
+      { 1, 9, 7, 6, 6, 7, 7, 3, 3 },      -- kernel rows past one block of 5
+      { 4, 1, 2, 1, 40, 1, 5, 0, 2 },     -- one row
+      { 2, 4, 13, 17, 3, 3, 1, 2, 0 },    -- three columns
+      { 3, 2, 5, 6, 6, 3, 3, 4, 4 },      -- padding larger than the kernel
+      { 2, 3, 4, 11, 13, 6, 2, 5, 1 },    -- even kernel, uneven padding
+   }
+   for _, sh in ipairs(SHAPES) do
+      local B, C, F, H, W, kH, kW, pH, pW = table.unpack(sh)
+      it(string.format("match im2col + GEMM (%dx%dx%dx%d, %d filters %dx%d, pad %d,%d)", B, C, H, W,
+         F, kH, kW, pH, pW), function()
+         local oH, oW = H + 2 * pH - kH + 1, W + 2 * pW - kW + 1
+         local x, w, b = hm.randn(B, C, H, W), hm.randn(F, C, kH, kW), hm.randn(F)
+         local G = hm.randn(B, F, oH, oW)
+         local d, g = passes(true, x, w, b, G, kW, kH, pW, pH), passes(false, x, w, b, G, kW, kH, pW, pH)
+         for i = 1, 4 do close(g[i], d[i], 1e-5) end
+         -- and without bias, on one sample (3D)
+         d = passes(true, x[1], w, nil, G[1], kW, kH, pW, pH)
+         g = passes(false, x[1], w, nil, G[1], kW, kH, pW, pH)
+         for i = 1, 3 do close(g[i], d[i], 1e-5) end
+      end)
+   end
+
+   it("match a double reference, on non-contiguous input and gradOutput", function()
+      local x, w, b = hm.randn(3, 2, 9, 18), hm.randn(5, 2, 3, 4), hm.randn(5)
+      local xt = hm.Tensor(3, 2, 18, 9):transpose(3, 4):copy(x)
+      local G = hm.randn(3, 5, 9, 17)
+      local Gt = hm.Tensor(3, 5, 17, 9):transpose(3, 4):copy(G)
+      local d = passes(true, xt, w, b, Gt, 4, 3, 1, 1)
+      local r = passes(false, x:double(), w:double(), b:double(), G:double(), 4, 3, 1, 1)
+      close(naive_conv(x, w, b, 1, 1, 1, 1), d[1], 1e-5)
+      for i = 1, 4 do close(r[i], d[i]:double(), 1e-5) end
+   end)
+
+   it("keep an infinite input pixel to the outputs and weights that read it", function()
+      -- pixel (3, 1) of sample 1 is +inf; a 3x3 kernel without padding reads it only from
+      -- output column 1 and kernel column 1: every other output and weight stays finite
+      local x, w, b = hm.rand(2, 1, 6, 7), hm.rand(2, 1, 3, 3):add(0.5), hm.zeros(2)
+      x[{ 1, 1, 3, 1 }] = math.huge
+      local G = hm.rand(2, 2, 4, 5):add(0.5)
+      for _, direct in ipairs{ true, false } do
+         local r = passes(direct, x, w, b, G, 3, 3, 0, 0)
+         local y, gw = r[1], r[3]
+         assert.are.equal(2 * 3, y:ne(y):add(y:eq(math.huge)):sum())   -- rows 1..3 of column 1
+         assert.are.equal(math.huge, y[{ 1, 1, 1, 1 }])
+         assert.is_true(maxabs(y[2]) < math.huge)
+         assert.is_true(maxabs(y:narrow(4, 2, 4)) < math.huge)
+         assert.is_true(maxabs(gw:narrow(4, 2, 2)) < math.huge)
+         assert.are.equal(math.huge, gw[{ 1, 1, 1, 1 }])
+      end
+   end)
+
+   it("give each sample the same result on 1 and 2 threads, reusing one scratch", function()
+      local x, w, b = hm.randn(8, 3, 14, 14), hm.randn(6, 3, 5, 5), hm.randn(6)
+      local G = hm.randn(8, 6, 10, 10)
+      local nt = hm.getnumthreads()
+      local res, s = {}, hm.Tensor()
+      for t = 1, 2 do
+         hm.setnumthreads(t)
+         local gw = hm.zeros(6, 3, 5, 5)
+         hm._conv2d_backward_params(gw, nil, x, G, 5, 5, 1, 1, 0, 0, 1, s)
+         res[t] = { hm._conv2d_forward(nil, x, w, b, 5, 5, 1, 1, 0, 0, s),
+                    hm._conv2d_backward_input(nil, x, G, w, 5, 5, 1, 1, 0, 0, s), gw }
+      end
+      hm.setnumthreads(nt)
+      assert.tensor_near(res[1][1], res[2][1], 0)
+      assert.tensor_near(res[1][2], res[2][2], 0)
+      close(res[1][3], res[2][3], 1e-5)
+   end)
+end)
+
 describe("hm._conv2d errors", function()
    local x, w, b = hm.randn(2, 3, 8, 8), hm.randn(4, 3, 3, 3), hm.randn(4)
    local function fwd(...)

@@ -141,6 +141,128 @@ describe("hm._maxpool2d", function()
    end)
 end)
 
+-- max pooling by the kernels' rule, in Lua: each window is scanned row by row from its first
+-- pixel, and a pixel replaces the maximum when greater or NaN (NaN wins, as in Torch7; the last
+-- NaN of a window, and the first of equal maxima); padding is outside every window
+local function naive_max_nan(x, kW, kH, dW, dH, pW, pH, ceil)
+   local B, C, H, W = x:size(1), x:size(2), x:size(3), x:size(4)
+   local oH, oW = outsize(H, kH, dH, pH, ceil), outsize(W, kW, dW, pW, ceil)
+   local xv = x:double():contiguous():view(-1)
+   local y, ind = hm.DoubleTensor(B, C, oH, oW), hm.LongTensor(B, C, oH, oW)
+   local yv, iv, n = y:view(-1), ind:view(-1), 0
+   for p = 0, B * C - 1 do for i = 1, oH do for j = 1, oW do
+      local h0, w0 = (i - 1) * dH - pH, (j - 1) * dW - pW
+      local h1, w1 = math.min(h0 + kH, H), math.min(w0 + kW, W)
+      h0, w0 = math.max(h0, 0), math.max(w0, 0)
+      local best, at = xv[p * H * W + h0 * W + w0 + 1], h0 * W + w0 + 1
+      for ih = h0, h1 - 1 do for iw = w0, w1 - 1 do
+         local v = xv[p * H * W + ih * W + iw + 1]
+         if v > best or v ~= v then best, at = v, ih * W + iw + 1 end
+      end end
+      n = n + 1
+      yv[n], iv[n] = best, at
+   end end end
+   return y, ind
+end
+
+-- small integers (many ties), with NaN and -inf sprinkled in; a fixed pattern per seed
+local function tricky(seed, ...)
+   local t = hm.DoubleTensor(...)
+   local v = t:view(-1)
+   for i = 1, v:nElement() do
+      local r = ((i + seed) * 7919) % 53
+      v[i] = r < 4 and 0 / 0 or r < 7 and -math.huge or (r % 5) - 2
+   end
+   return t
+end
+
+-- NaN-aware equality: NaN where expected has NaN, equal elsewhere
+local function assert_same_nan(expected, actual)
+   local e, a = expected:double():contiguous():view(-1), actual:double():contiguous():view(-1)
+   assert.are.equal(e:nElement(), a:nElement())
+   for i = 1, e:nElement() do
+      if e[i] ~= e[i] then
+         assert.is_true(a[i] ~= a[i], "NaN expected at " .. i)
+      else
+         assert.are.equal(e[i], a[i], "at " .. i)
+      end
+   end
+end
+
+describe("hm._maxpool2d, 2x2 windows at stride 2", function()
+   -- sizes: odd (a row and a column left over), rows past 16 outputs (vector tails), one window
+   local SIZES = { { 2, 3, 7, 9 }, { 1, 2, 4, 70 }, { 3, 1, 33, 35 }, { 1, 1, 2, 2 }, { 2, 2, 6, 32 } }
+   for _, T in ipairs{ "float", "double" } do
+      it("follows the window rule on ties, NaN and -inf, odd and wide planes (" .. T .. ")", function()
+         for k, sz in ipairs(SIZES) do
+            local x0 = tricky(k, table.unpack(sz))
+            local x = x0[T](x0)
+            local y, ind = hm._maxpool2d_forward(nil, nil, x, 2, 2, 2, 2, 0, 0)
+            local ry, rind = naive_max_nan(x, 2, 2, 2, 2, 0, 0)
+            assert_same_nan(ry, y)
+            assert.tensor_near(rind, ind, 0)
+         end
+      end)
+   end
+
+   it("puts NaN at each corner of a window and in pairs, and ties at each corner", function()
+      for _, T in ipairs{ "float", "double" } do
+         for a = 1, 4 do
+            for b = a, 4 do
+               -- one window per plane, 20 windows wide (past a vector)
+               local x = hm.DoubleTensor(1, 1, 2, 40):fill(1)
+               x[{ 1, 1, (a - 1) // 2 + 1, (a - 1) % 2 + 1 }] = 0 / 0
+               x[{ 1, 1, (b - 1) // 2 + 1, 38 + (b - 1) % 2 + 1 }] = 0 / 0
+               x[{ 1, 1, (b - 1) // 2 + 1, 20 + (b - 1) % 2 + 1 }] = 3
+               x[{ 1, 1, (a - 1) // 2 + 1, 20 + (a - 1) % 2 + 1 }] = 3
+               local xt = x[T](x)
+               local y, ind = hm._maxpool2d_forward(nil, nil, xt, 2, 2, 2, 2, 0, 0)
+               local ry, rind = naive_max_nan(x, 2, 2, 2, 2, 0, 0)
+               assert_same_nan(ry, y)
+               assert.tensor_near(rind, ind, 0)
+            end
+         end
+      end
+   end)
+
+   it("sends ceil mode with a partial window and padding to the general loop, same rule", function()
+      for _, c in ipairs{ { 2, 2, 2, 2, 0, 0, true }, { 2, 2, 2, 2, 1, 1, false }, { 2, 2, 2, 2, 1, 0, true } } do
+         for _, T in ipairs{ "float", "double" } do
+            local x0 = tricky(5, 2, 2, 7, 9)
+            local y, ind = hm._maxpool2d_forward(nil, nil, x0[T](x0), table.unpack(c))
+            local ry, rind = naive_max_nan(x0, table.unpack(c))
+            assert_same_nan(ry, y)
+            assert.tensor_near(rind, ind, 0)
+         end
+      end
+   end)
+
+   it("reads non-contiguous float input and a single sample", function()
+      local x0 = tricky(9, 3, 10, 36)
+      local xt = hm.Tensor(3, 36, 10):transpose(2, 3):copy(x0)
+      assert.is_false(xt:isContiguous())
+      local y, ind = hm._maxpool2d_forward(nil, nil, xt, 2, 2, 2, 2, 0, 0)
+      local ry, rind = naive_max_nan(x0:view(1, 3, 10, 36), 2, 2, 2, 2, 0, 0)
+      assert_same_nan(ry:view(3, 5, 18), y)
+      assert.tensor_near(rind:view(3, 5, 18), ind, 0)
+   end)
+
+   it("routes the gradient of a large batch to the same pixels on 1 and 2 threads", function()
+      local x = hm.randn(16, 8, 24, 24)
+      local nt = hm.getnumthreads()
+      hm.setnumthreads(1)
+      local y1, i1 = hm._maxpool2d_forward(nil, nil, x, 2, 2, 2, 2, 0, 0)
+      hm.setnumthreads(2)
+      local y2, i2 = hm._maxpool2d_forward(nil, nil, x, 2, 2, 2, 2, 0, 0)
+      hm.setnumthreads(nt)
+      local ry, rind = naive_max_nan(x, 2, 2, 2, 2, 0, 0)
+      assert.tensor_near(ry, y1, 0)
+      assert.tensor_near(rind, i1, 0)
+      assert.tensor_near(y1, y2, 0)
+      assert.tensor_near(i1, i2, 0)
+   end)
+end)
+
 describe("hm._avgpool2d", function()
    for _, c in ipairs(CONFIGS) do
       for _, countpad in ipairs{ true, false } do
