@@ -76,41 +76,38 @@ static void blockshape (int64_t M, int64_t nvec, int *MB, int *NJ) {
 
 /* ---------------------------------------------------------------- shifted copies */
 
-/* Plane stride of xs: Hp*oW rounded up to 16, plus the 16 floats a last row's full-vector
-** store may spill into. */
+/* Plane stride of xs: Hp*oW rounded up to 16. */
 static int64_t xs_stride (int64_t Hp, int64_t oW) {
-  return (Hp * oW + 15) / 16 * 16 + 16;
+  return (Hp * oW + 15) / 16 * 16;
 }
 
-/* xs (C*kW planes of stride PS) = the shifted copies of x (C, H, W) padded by padH, padW.
-** Rows are written in order with whole vectors; a store past a row's end is overwritten by
-** the next row. */
+/* xs (C*kW planes of stride PS) = the shifted copies of x (C, H, W) padded by padH, padW. The
+** masks depend on the column block only, so the rows are the inner loop: one masked load and
+** one masked store each. */
 HM_AVX512 static void build_shifted (const float *x, int64_t C, int64_t H, int64_t W,
                                      int64_t padH, int64_t padW, int64_t kW, int64_t Hp,
                                      int64_t oW, int64_t PS, float *xs) {
   const __m512 zero = _mm512_setzero_ps();
+  const int64_t r0 = padH < Hp ? padH : Hp, r1 = padH + H < Hp ? padH + H : Hp;
   int64_t c, kw, r, ow0;
   for (c = 0; c < C; c++) {
-    const float *xc = x + c * H * W;
     for (kw = 0; kw < kW; kw++) {
       float *d = xs + (c * kW + kw) * PS;
       const int64_t off = kw - padW;             /* input column of output column 0 */
-      for (r = 0; r < Hp; r++) {
-        const int64_t ih = r - padH;
-        float *dr = d + r * oW;
-        if (ih < 0 || ih >= H) {
-          for (ow0 = 0; ow0 < oW; ow0 += 16) _mm512_storeu_ps(dr + ow0, zero);
-          continue;
-        }
-        for (ow0 = 0; ow0 < oW; ow0 += 16) {
-          /* lanes inside the input row and the output row; the others are zero */
-          int64_t lo = -(off + ow0), hi = W - (off + ow0);
-          __mmask16 m;
-          if (lo < 0) lo = 0;
-          if (hi > oW - ow0) hi = oW - ow0;
-          m = lo >= hi ? 0 : (__mmask16)(lanes(hi) & ~lanes(lo));
-          _mm512_storeu_ps(dr + ow0, _mm512_maskz_loadu_ps(m, xc + ih * W + off + ow0));
-        }
+      for (ow0 = 0; ow0 < oW; ow0 += 16) {
+        /* mo: the lanes of the output row; m: those inside the input row (the others are 0) */
+        const __mmask16 mo = lanes(oW - ow0);
+        int64_t lo = -(off + ow0), hi = W - (off + ow0);
+        const float *src;
+        __mmask16 m;
+        if (lo < 0) lo = 0;
+        if (hi > oW - ow0) hi = oW - ow0;
+        m = lo >= hi ? 0 : (__mmask16)(lanes(hi) & ~lanes(lo));
+        for (r = 0; r < r0; r++) _mm512_mask_storeu_ps(d + r * oW + ow0, mo, zero);
+        src = x + c * H * W + (r0 - padH) * W + off + ow0;
+        for (; r < r1; r++, src += W)
+          _mm512_mask_storeu_ps(d + r * oW + ow0, mo, _mm512_maskz_loadu_ps(m, src));
+        for (; r < Hp; r++) _mm512_mask_storeu_ps(d + r * oW + ow0, mo, zero);
       }
     }
   }
@@ -318,21 +315,30 @@ HM_AVX512 static void gather_taps (const DConvShape *s, const float *t, int64_t 
   for (c = 0; c < s->C; c++) {
     for (ih = 0; ih < H; ih++) {
       float *g = gx + (c * H + ih) * W;
+      /* the rows kh whose output row oh = ih + padH - kh exists */
+      const int64_t khlo = ih + s->padH - oH + 1 > 0 ? ih + s->padH - oH + 1 : 0;
+      const int64_t khhi = ih + s->padH + 1 < kH ? ih + s->padH + 1 : kH;
       for (wv = 0; wv < nwv; wv++) {
         const int64_t iw0 = 16 * wv;
         const __mmask16 *mk = masks + wv * kW;
-        __m512 acc = _mm512_setzero_ps();
-        for (kh = 0; kh < kH; kh++) {
-          const int64_t oh = ih + s->padH - kh;
-          const float *row;
-          if (oh < 0 || oh >= oH) continue;
+        /* four partial sums: one chain of kH*kW dependent adds would wait on their latency */
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (kh = khlo; kh < khhi; kh++) {
           /* tap (c, kh, kw) at output (oh, iw0 + padW - kw) */
-          row = t + (c * kH + kh) * kW * TS + oh * oW + iw0 + s->padW;
-          for (kw = 0; kw < kW; kw++)
-            acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mk[kw], row + kw * (TS - 1)));
+          const float *row = t + (c * kH + kh) * kW * TS + (ih + s->padH - kh) * oW + iw0 +
+                             s->padW;
+          for (kw = 0; kw + 4 <= kW; kw += 4) {
+            a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(mk[kw], row + kw * (TS - 1)));
+            a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps(mk[kw + 1], row + (kw + 1) * (TS - 1)));
+            a2 = _mm512_add_ps(a2, _mm512_maskz_loadu_ps(mk[kw + 2], row + (kw + 2) * (TS - 1)));
+            a3 = _mm512_add_ps(a3, _mm512_maskz_loadu_ps(mk[kw + 3], row + (kw + 3) * (TS - 1)));
+          }
+          for (; kw < kW; kw++)
+            a3 = _mm512_add_ps(a3, _mm512_maskz_loadu_ps(mk[kw], row + kw * (TS - 1)));
         }
-        if (W - iw0 >= 16) _mm512_storeu_ps(g + iw0, acc);
-        else _mm512_mask_storeu_ps(g + iw0, lanes(W - iw0), acc);
+        a0 = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        if (W - iw0 >= 16) _mm512_storeu_ps(g + iw0, a0);
+        else _mm512_mask_storeu_ps(g + iw0, lanes(W - iw0), a0);
       }
     }
   }
