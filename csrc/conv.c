@@ -36,6 +36,10 @@
 **   Pooling output size: floor mode as for convolution; ceil_mode (default false) rounds up,
 **   then drops a last window that would start in the right/bottom padding (Torch7).
 **
+**   hm._conv2d_direct([on]) -> whether float stride-1 convolutions took the direct AVX-512
+**     kernels (conv_avx512.c) before the call: false where the CPU lacks AVX-512F. A boolean
+**     turns them on or off from then on (specs and benches compare them with im2col + GEMM).
+**
 **   scratch: an optional tensor of the input's type, owned by the caller (nn keeps it as
 **   self.finput / self.fgradInput) and reused across calls, so the hot path allocates nothing;
 **   its size and contents are this file's business (it is resized as needed). Without it a

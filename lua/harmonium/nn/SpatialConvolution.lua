@@ -2,7 +2,8 @@
 2D convolution (cross-correlation, as Torch7) of input (B, C, H, W) or (C, H, W) with
 weight (F, C, kH, kW) and bias (F), giving (B, F, oH, oW) or (F, oH, oW) with
 oH = floor((H + 2 padH - kH) / dH) + 1, oW = floor((W + 2 padW - kW) / dW) + 1.
-The loops over pixels are in C (csrc/conv.c: im2col + GEMM); this file checks shapes, owns
+The loops over pixels are in C (csrc/conv.c: im2col + GEMM, or for float with stride 1 on
+AVX-512 CPUs the direct kernels of csrc/conv_avx512.c); this file checks shapes, owns
 the buffers (self.finput, self.fgradInput: the kernels' scratch, kept across calls so a
 pass over a fixed batch size allocates nothing) and accumulates gradients.
 ]=]
