@@ -25,10 +25,10 @@
 #include "tensor.h"
 #include "vecmath.h"
 
-/* Hot float kernels get AVX-512 and AVX2 copies picked at load time (GCC ifunc); the
-** default copy runs on any x86-64. */
+/* Hot float kernels get AVX-512 and AVX2+FMA (x86-64-v3) copies picked at load time (GCC
+** ifunc), FMA for vecmath.h's fmaf; the default copy runs on any x86-64. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define HM_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#define HM_HOT __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define HM_HOT
 #endif
