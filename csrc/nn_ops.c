@@ -10,8 +10,13 @@
 ** per float type) see contiguous arrays; a binding hands them a non-contiguous operand
 ** through hm_pushcontiguous, and a non-contiguous result is computed into a temporary and
 ** copied back, as tensor_math.c does. ClassNLL reads its B picked elements through strides
-** and needs no copy. Work is split over the pool only past a grain measured on these
-** machines: waking a worker costs ~10-20 us, more than a whole layer's worth of these ops.
+** and needs no copy. Work is split over the pool (by elements, rows or column blocks) only
+** past a grain: waking a sleeping worker costs ~10-20 us on these machines (gemm.c found the
+** same), more than a whole 100 x 500 layer's worth of these passes. A split matching
+** gemm.c's panels (each core re-reading the columns it had just written) was tried for the
+** activations: faster in one A/B of the MLP step at 2 threads, slower (in CPU time) in
+** another, as its 100 short runs per share cost prefetching what they save in cross-core
+** traffic; not worth coupling this file to gemm.c's split.
 */
 #include <math.h>
 #include <string.h>
@@ -19,10 +24,11 @@
 #include "tensor.h"
 #include "vecmath.h"
 
-/* Hot kernels get AVX-512 and AVX2 copies picked at load time (GCC ifunc), as in
-** tensor_math.c; helpers they call must be inlined into each copy to be vectorised. */
+/* Hot kernels get AVX-512 and AVX2+FMA (x86-64-v3, for vecmath.h's fmaf) copies picked at
+** load time (GCC ifunc), as in tensor_math.c; helpers they call must be inlined into each
+** copy to be vectorised. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define HM_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#define HM_HOT __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define HM_HOT
 #endif
