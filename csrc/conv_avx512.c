@@ -387,23 +387,32 @@ typedef struct Prm {
   int64_t Ci, kH, kW, oW, PS;
   const float *gy;            /* (nb, Fo, J) */
   int64_t Fo, J, nb;
-  float *vacc;                /* Fo*Ci*kH*kW accumulators of 16 lanes */
+  float *vacc;                /* Fo*Ci*kH*kW accumulators of 16 lanes, between chunks */
+  float *gw;                  /* (Fo, Ci, kH, kW), added to at the last chunk */
+  float scale;
+  int first, last;            /* the chunk is the first / the last of the call */
 } Prm;
 
-/* Filters [f0, f0 + FB) of input plane ci, kernel column kw, rows [kh0, kh0 + KB): FB*KB
-** accumulators over the nb samples; each step loads FB gradOutput vectors and KB inputs. */
+/*
+** Filters [f0, f0 + FB) of input plane ci, kernel column kw, rows [kh0, kh0 + KB): FB*KB
+** accumulators over the nb samples of a chunk; each step loads FB gradOutput vectors and KB
+** inputs. The accumulators start at 0 in the first chunk (else from vacc) and end in vacc,
+** or, in the last chunk, summed over their lanes into gw.
+*/
 HM_INLINE512 void prm_block (const Prm *p, int64_t f0, int64_t ci, int64_t kw, int64_t kh0,
                              const int FB, const int KB) {
   __m512 acc[4][5];
   const int64_t KK = p->kH * p->kW, CKK = p->Ci * KK, nfull = p->J / 16;
+  const int64_t w0 = f0 * CKK + ci * KK + kh0 * p->kW + kw;    /* weight (f0, ci, kh0, kw) */
   const __mmask16 mt = lanes(p->J % 16);
-  float *va = p->vacc + 16 * (f0 * CKK + ci * KK + kh0 * p->kW + kw);
   int64_t b, v;
   int fb, k;
   HM_UNROLL
   for (fb = 0; fb < FB; fb++) {
     HM_UNROLL
-    for (k = 0; k < KB; k++) acc[fb][k] = _mm512_loadu_ps(va + 16 * (fb * CKK + k * p->kW));
+    for (k = 0; k < KB; k++)
+      acc[fb][k] = p->first ? _mm512_setzero_ps()
+                            : _mm512_loadu_ps(p->vacc + 16 * (w0 + fb * CKK + k * p->kW));
   }
   for (b = 0; b < p->nb; b++) {
     const float *g = p->gy + (b * p->Fo + f0) * p->J;
@@ -434,7 +443,11 @@ HM_INLINE512 void prm_block (const Prm *p, int64_t f0, int64_t ci, int64_t kw, i
   HM_UNROLL
   for (fb = 0; fb < FB; fb++) {
     HM_UNROLL
-    for (k = 0; k < KB; k++) _mm512_storeu_ps(va + 16 * (fb * CKK + k * p->kW), acc[fb][k]);
+    for (k = 0; k < KB; k++) {
+      const int64_t i = w0 + fb * CKK + k * p->kW;
+      if (p->last) p->gw[i] += p->scale * _mm512_reduce_add_ps(acc[fb][k]);
+      else _mm512_storeu_ps(p->vacc + 16 * i, acc[fb][k]);
+    }
   }
 }
 
@@ -462,23 +475,29 @@ HM_AVX512 static void prm_run (const Prm *p) {
       }
 }
 
-/* Samples per chunk: the chunk's shifted copies within 256 KB (L2), at least 1. */
+/*
+** Samples per chunk of the weight gradient. The chunk's shifted copies should stay in L2
+** (256 KB), but every chunk but the last also moves the vector accumulators, 64 bytes per
+** weight, through memory: enough samples that this stays small beside the multiply-adds
+** (16 vectors of lanes per weight, 64 when the accumulators outgrow L2), within 16 MB of
+** copies.
+*/
 static int64_t prm_pb (const DConvShape *s, int64_t nb) {
   const int64_t per = s->C * s->kW * xs_stride(s->H + 2 * s->padH, s->oW);
+  const int64_t nvec = (s->oH * s->oW + 15) / 16, nw = s->F * s->C * s->kH * s->kW;
+  const int64_t want = ((nw * 16 > 65536 ? 64 : 16) + nvec - 1) / nvec;
   int64_t pb = 65536 / per;
+  if (pb < want) pb = want;
+  if (pb > 4194304 / per) pb = 4194304 / per;
   if (pb < 1) pb = 1;
   if (pb > nb) pb = nb > 0 ? nb : 1;
   return pb;
 }
 
 int64_t hm_dconv_params_work (const DConvShape *s, int64_t nb) {
-  return s->F * s->C * s->kH * s->kW * 16 +
-         prm_pb(s, nb) * s->C * s->kW * xs_stride(s->H + 2 * s->padH, s->oW);
-}
-
-HM_AVX512 static void prm_reduce (const float *vacc, int64_t n, float scale, float *gw) {
-  int64_t i;
-  for (i = 0; i < n; i++) gw[i] += scale * _mm512_reduce_add_ps(_mm512_loadu_ps(vacc + 16 * i));
+  const int64_t pb = prm_pb(s, nb);
+  return (pb < nb ? s->F * s->C * s->kH * s->kW * 16 : 0) +      /* vacc: several chunks */
+         pb * s->C * s->kW * xs_stride(s->H + 2 * s->padH, s->oW);
 }
 
 void hm_dconv_backward_params (const DConvShape *s, const float *x, const float *gy, int64_t nb,
@@ -486,23 +505,25 @@ void hm_dconv_backward_params (const DConvShape *s, const float *x, const float 
   Prm p;
   const int64_t Hp = s->H + 2 * s->padH, nw = s->F * s->C * s->kH * s->kW;
   const int64_t pb = prm_pb(s, nb), inplane = s->C * s->H * s->W, J = s->oH * s->oW;
-  float *xs = work + nw * 16;
   int64_t b0, b;
+  if (nb <= 0) return;
   p.Ci = s->C; p.kH = s->kH; p.kW = s->kW; p.oW = s->oW;
   p.PS = xs_stride(Hp, s->oW);
   p.Fo = s->F; p.J = J;
-  p.vacc = work;
-  p.xs = xs;
-  memset(p.vacc, 0, (size_t)(nw * 16) * sizeof(float));
+  p.vacc = pb < nb ? work : NULL;
+  p.xs = work + (pb < nb ? nw * 16 : 0);
+  p.gw = gw;
+  p.scale = scale;
   for (b0 = 0; b0 < nb; b0 += pb) {
     p.nb = nb - b0 < pb ? nb - b0 : pb;
+    p.first = b0 == 0;
+    p.last = b0 + p.nb >= nb;
     for (b = 0; b < p.nb; b++)
       build_shifted(x + (b0 + b) * inplane, s->C, s->H, s->W, s->padH, s->padW, s->kW, Hp,
-                    s->oW, p.PS, xs + b * s->C * s->kW * p.PS);
+                    s->oW, p.PS, (float *)p.xs + b * s->C * s->kW * p.PS);
     p.gy = gy + b0 * s->F * J;
     prm_run(&p);
   }
-  prm_reduce(p.vacc, nw, scale, gw);
 }
 
 /* ---------------------------------------------------------------- max pooling */
