@@ -55,6 +55,7 @@
 #include <cblas.h>
 
 #include "tensor.h"
+#include "gemm.h"
 #include "conv_avx512.h"
 
 /* OpenBLAS's thread control (blas.c declares them the same way). */
@@ -160,9 +161,18 @@ static int claimslot (ConvCtx *c) {
   return slot < c->nslots ? slot : c->nslots - 1;   /* cannot happen: chunks <= slots */
 }
 
+/* Float products go through gemm.c (our AVX-512 kernel where there is one); called inside
+** this file's parallel regions it runs on the calling thread. Same arguments as cblas. */
+static void conv_sgemm (CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N,
+                        int K, float alpha, const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc) {
+  (void)order;                       /* always CblasRowMajor here */
+  hm_sgemm(ta == CblasTrans, tb == CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 #define real float
 #define R(name) name##_float
-#define R_GEMM cblas_sgemm
+#define R_GEMM conv_sgemm
 #include "conv_generic.h"
 #undef real
 #undef R
