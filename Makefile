@@ -84,12 +84,14 @@ bench: deps all
 # ---------------------------------------------------------------- sanitizers
 # The specs run in the stock lua5.4 with an ASan/UBSan build of the core preloaded.
 SAN_FLAGS = -O1 -g -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# conv_avx512.c's unrolled AVX-512 kernels take clang -O1 with ASan over 15 minutes and
+# 3 GB (under a second at -O0, checks all kept), so the sanitizer and fuzz builds compile
+# that file at -O0: a shell fragment that sets $$opt for the file $$f.
+SAN_OPT = opt=; case $$f in */conv_avx512.c) opt=-O0;; esac;
 sanitize: deps
 	@sh tools/ensure-packages.sh $(SAN_PKGS)
 	rm -rf build/san && mkdir -p build/san/obj build/san/harmonium
-	# conv_avx512.c's unrolled AVX-512 kernels take clang -O1 with ASan over 15 minutes and
-	# 3 GB (under a second per file at -O0, checks all kept), so that file is built at -O0
-	for f in $(CORE_SRC); do opt=; case $$f in */conv_avx512.c) opt=-O0;; esac; \
+	for f in $(CORE_SRC); do $(SAN_OPT) \
 	  clang $(HM_CFLAGS) $(SAN_FLAGS) $$opt -c $$f -o build/san/obj/$$(basename $$f .c).o || exit 1; done
 	clang $(SAN_FLAGS) -shared -o build/san/harmonium/core.so build/san/obj/*.o $(LIBS)
 	LD_PRELOAD="$$(clang -print-file-name=libclang_rt.asan-x86_64.so)" \
@@ -106,8 +108,8 @@ FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
 fuzz: deps
 	@sh tools/ensure-packages.sh $(SAN_PKGS)
 	rm -rf build/fuzz && mkdir -p build/fuzz/obj
-	for f in $(CORE_SRC); do \
-	  clang $(HM_CFLAGS) -O1 -g -fPIC -fsanitize=fuzzer-no-link,address,undefined -c $$f -o build/fuzz/obj/$$(basename $$f .c).o || exit 1; done
+	for f in $(CORE_SRC); do $(SAN_OPT) \
+	  clang $(HM_CFLAGS) -O1 -g -fPIC -fsanitize=fuzzer-no-link,address,undefined $$opt -c $$f -o build/fuzz/obj/$$(basename $$f .c).o || exit 1; done
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); c=$${n#fuzz_}; \
 	  clang $(HM_CFLAGS) $(FUZZ_FLAGS) -o build/fuzz/$$n $$f build/fuzz/obj/*.o -l$(LUA) $(LIBS) || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$n; \
