@@ -27,10 +27,12 @@
 ** Speed: the Philox rounds are plain C loops over 64 lanes that GCC vectorises; the
 ** x86-64-v4 clone multiplies with vpmullq. Bernoulli sampling of 10^7 floats from a
 ** probability tensor ran at 0.84x memcpy bandwidth with 2 threads (0.43x with 1) on the
-** 2-core AVX-512 machines. Float math in the hot kernels (log, sin/cos, sqrt; sigmoid from
-** vecmath.h) is polynomial code made of +, *, / and integer bit operations only: libm calls
-** would stop vectorisation, and the build is ISO C (-std=c99: no FMA contraction; GNU
-** modes would contract), which makes every target_clones variant give bit-identical results.
+** 2-core AVX-512 machines. Float math in the hot kernels here (log, sin/cos, sqrt) is
+** polynomial code made of +, *, / and integer bit operations only: libm calls would stop
+** vectorisation, and the build is ISO C (-std=c99: no FMA contraction; GNU modes would
+** contract), which makes every target_clones variant give bit-identical results. The fused
+** sigmoid-Bernoulli calls hm_sigmoid_float (vecmath.h, compiled in tensor_math.c's clones),
+** whose explicit fmaf steps round once on every clone, so it is bit-identical too.
 */
 #include <math.h>
 #include <stdio.h>

@@ -65,6 +65,23 @@ describe("nn.Sequential", function()
          "In module 3 of nn.Sequential: nn.Linear: expected input of size 5 %(or B x 5%), got 3x4")
    end)
 
+   it("has no gradInput when its first Linear skips it; a later one that skips it is an error", function()
+      local first = nn.Linear(3, 4)
+      first.gradInput = nil
+      local net = nn.Sequential():add(first):add(nn.Tanh()):add(nn.Linear(4, 2))
+      local x = hm.Tensor(5, 3):normal()
+      net:forward(x)
+      assert.is_nil(net:backward(x, hm.Tensor(5, 2):normal()))
+      assert.is_nil(net.gradInput)
+      assert.is_true(first.gradWeight:abs():sum() > 0)
+      local mid = nn.Linear(4, 4)
+      mid.gradInput = nil
+      local bad = nn.Sequential():add(nn.Linear(3, 4)):add(mid):add(nn.Linear(4, 2))
+      bad:forward(x)
+      assert.error_matches(function() bad:backward(x, hm.Tensor(5, 2):normal()) end,
+         "In module 2 of nn.Sequential: nn.Linear gave no gradInput, but module 1 needs one", nil, true)
+   end)
+
    it("learns XOR with a 2-4-1 Tanh network and plain gradient descent", function()
       hm.manualSeed(42)
       local net = nn.Sequential():add(nn.Linear(2, 4)):add(nn.Tanh()):add(nn.Linear(4, 1)):double()

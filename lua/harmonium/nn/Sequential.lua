@@ -36,14 +36,21 @@ function Sequential:updateOutput(input)
 end
 
 -- Walk the children backwards; child i sees the output of child i-1 as its input.
+-- The first child may give no gradInput (Torch7's `linear.gradInput = nil` on a first
+-- layer); the whole container then has none. A later child must give one, since the
+-- child before it needs it.
 local function walkBack(self, fn, input, gradOutput, scale)
    local current = gradOutput
    for i = #self.modules, 2, -1 do
       local prev = self.modules[i - 1].output
-      current = self:rethrow(i, fn, self.modules[i], prev, current, scale) or current
+      current = self:rethrow(i, fn, self.modules[i], prev, current, scale)
+      if current == nil then
+         error(string.format("In module %d of %s: %s gave no gradInput, but module %d needs one",
+            i, hm.type(self), hm.type(self.modules[i]), i - 1), 0)
+      end
    end
    if #self.modules > 0 then
-      current = self:rethrow(1, fn, self.modules[1], input, current, scale) or current
+      current = self:rethrow(1, fn, self.modules[1], input, current, scale)
    end
    return current
 end
