@@ -77,6 +77,8 @@ if opt.dropout > 0 then model:add(nn.Dropout(opt.dropout)) end
 model:add(nn.Linear(120, 84)):add(nn.ReLU())
 if opt.dropout > 0 then model:add(nn.Dropout(opt.dropout)) end
 model:add(nn.Linear(84, 10))
+-- The images need no gradient: Torch7's idiom skips the first layer's input-gradient pass
+model.modules[1].gradInput = nil
 local criterion = nn.CrossEntropyCriterion()
 print(model)
 

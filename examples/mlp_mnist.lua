@@ -72,6 +72,9 @@ if opt.dropout > 0 then model:add(nn.Dropout(opt.dropout)) end
 model:add(nn.Linear(H, H)):add(nn.ReLU())
 if opt.dropout > 0 then model:add(nn.Dropout(opt.dropout)) end
 model:add(nn.Linear(H, 10))
+-- The images need no gradient: Torch7's idiom skips the first layer's input-gradient
+-- product (not with input dropout, whose backward needs the Linear's gradInput)
+if opt.inputDropout == 0 then model.modules[1].gradInput = nil end
 local criterion = nn.CrossEntropyCriterion()
 local linears = model:findModules('nn.Linear')
 print(model)

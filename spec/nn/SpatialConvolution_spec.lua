@@ -59,6 +59,21 @@ describe("nn.SpatialConvolution", function()
       common.scaleWorks(nn.SpatialConvolution(2, 3, 3, 3):double(), hm.DoubleTensor(2, 2, 5, 5):normal())
    end)
 
+   it("skips the input gradient when gradInput is nil, with the same parameter gradients", function()
+      local a = nn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1):double()
+      local b = a:clone()
+      b.gradInput = nil
+      local x = hm.DoubleTensor(2, 2, 6, 6):normal()
+      local go = hm.DoubleTensor(2, 3, 6, 6):normal()
+      a:forward(x); b:forward(x)
+      a:zeroGradParameters(); b:zeroGradParameters()
+      assert.is_not_nil(a:backward(x, go))
+      assert.is_nil(b:backward(x, go))
+      assert.is_true(a.gradWeight:norm() > 0)
+      assert.tensor_near(a.gradWeight, b.gradWeight, 1e-12)
+      assert.tensor_near(a.gradBias, b.gradBias, 1e-12)
+   end)
+
    it("in float (direct kernels where the CPU has AVX-512) agrees with a double copy", function()
       -- LeNet's second layer and a padded one; batch sizes change between calls, so the
       -- scratch buffers (shared by forward and accGradParameters) are resized both ways

@@ -83,7 +83,10 @@ function SpatialConvolution:updateOutput(input)
    return self.output
 end
 
+-- With self.gradInput set to nil (Torch7's idiom for a first layer, whose input needs no
+-- gradient) the input-gradient pass is skipped and nil returned.
 function SpatialConvolution:updateGradInput(input, gradOutput)
+   if not self.gradInput then return nil end
    hm._conv2d_backward_input(self.gradInput, input, gradOutput, self.weight, self.kW, self.kH,
       self.dW, self.dH, self.padW, self.padH, self.fgradInput)
    return self.gradInput
